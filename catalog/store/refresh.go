@@ -1,0 +1,211 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Deferred is an entity waiting to be processed, as emitted by a provider
+// or by a parent entity (a Location).
+type Deferred struct {
+	Ref         string // canonical entity ref
+	Entity      []byte // unprocessed entity JSON
+	Hash        string // hash of Entity, to skip unchanged writes
+	LocationKey string // "type:target" of the file it came from
+}
+
+// Claimed is a refresh state row taken for processing.
+type Claimed struct {
+	EntityID    string
+	EntityRef   string
+	Unprocessed []byte
+	ResultHash  string
+	LocationKey string
+}
+
+// RefInfo describes an existing refresh state row.
+type RefInfo struct {
+	EntityID    string
+	LocationKey string
+	Processed   bool
+}
+
+type claimRow struct {
+	EntityID          string
+	EntityRef         string
+	UnprocessedEntity string
+	ResultHash        string
+	LocationKey       *string
+}
+
+// ClaimDue takes up to limit rows whose next_update_at has passed and
+// pushes their next_update_at to next, so no other worker takes them.
+func (s *Store) ClaimDue(ctx context.Context, now, next time.Time, limit int) ([]Claimed, error) {
+	var rows []claimRow
+	err := s.q(ctx).Raw(`UPDATE refresh_state SET next_update_at = ?
+WHERE entity_id IN (SELECT entity_id FROM refresh_state WHERE next_update_at <= ? ORDER BY next_update_at LIMIT ?`+s.skipLocked()+`)
+RETURNING entity_id, entity_ref, unprocessed_entity, result_hash, location_key`,
+		next.UnixMilli(), now.UnixMilli(), limit).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]Claimed, len(rows))
+	for i, r := range rows {
+		out[i] = Claimed{EntityID: r.EntityID, EntityRef: r.EntityRef, Unprocessed: []byte(r.UnprocessedEntity), ResultHash: r.ResultHash}
+		if r.LocationKey != nil {
+			out[i].LocationKey = *r.LocationKey
+		}
+	}
+	return out, nil
+}
+
+// LookupRefs returns what exists of refs in the refresh state.
+func (s *Store) LookupRefs(ctx context.Context, refs []string) (map[string]RefInfo, error) {
+	out := make(map[string]RefInfo, len(refs))
+	err := inChunks(refs, func(chunk []string) error {
+		var rows []struct {
+			EntityID    string
+			EntityRef   string
+			LocationKey *string
+			Processed   int
+		}
+		err := s.q(ctx).Raw(`SELECT entity_id, entity_ref, location_key, CASE WHEN processed_entity IS NULL THEN 0 ELSE 1 END AS processed
+FROM refresh_state WHERE entity_ref IN ?`, chunk).Scan(&rows).Error
+		for _, r := range rows {
+			info := RefInfo{EntityID: r.EntityID, Processed: r.Processed == 1}
+			if r.LocationKey != nil {
+				info.LocationKey = *r.LocationKey
+			}
+			out[r.EntityRef] = info
+		}
+		return translate(err)
+	})
+	return out, err
+}
+
+// upsertDeferred inserts new entities and updates changed ones that the
+// same location key owns. Rows owned by another location key are left
+// alone: the first location keeps the entity. It returns the refs it
+// accepted and the refs that conflicted.
+func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.Time) (accepted, conflicts []string, err error) {
+	refs := make([]string, len(items))
+	for i, d := range items {
+		refs[i] = d.Ref
+	}
+	type existing struct {
+		EntityRef      string
+		LocationKey    *string
+		UnprocessedHash string
+	}
+	have := map[string]existing{}
+	err = inChunks(refs, func(chunk []string) error {
+		var rows []existing
+		err := s.q(ctx).Raw("SELECT entity_ref, location_key, unprocessed_hash FROM refresh_state WHERE entity_ref IN ?", chunk).Scan(&rows).Error
+		for _, r := range rows {
+			have[r.EntityRef] = r
+		}
+		return translate(err)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ms := now.UnixMilli()
+	var inserts [][]any
+	var fresh []string
+	seen := map[string]bool{}
+	for _, d := range items {
+		if seen[d.Ref] {
+			continue
+		}
+		seen[d.Ref] = true
+		old, ok := have[d.Ref]
+		switch {
+		case !ok:
+			inserts = append(inserts, []any{uuid.NewString(), d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms, ms})
+			fresh = append(fresh, d.Ref)
+		case old.LocationKey != nil && *old.LocationKey != "" && *old.LocationKey != d.LocationKey:
+			conflicts = append(conflicts, d.Ref)
+			continue
+		case old.UnprocessedHash != d.Hash:
+			err := s.q(ctx).Exec(`UPDATE refresh_state SET unprocessed_entity = ?, unprocessed_hash = ?, location_key = ?, next_update_at = ?, last_discovery_at = ? WHERE entity_ref = ?`,
+				string(d.Entity), d.Hash, d.LocationKey, ms, ms, d.Ref).Error
+			if err != nil {
+				return nil, nil, translate(err)
+			}
+		}
+		accepted = append(accepted, d.Ref)
+	}
+	if err := s.insertRows(ctx, "INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, location_key, next_update_at, last_discovery_at)", 7, inserts); err != nil {
+		return nil, nil, err
+	}
+	// Entities that named a ref which did not exist yet (a dangling owner,
+	// say) are reprocessed now that it does.
+	err = inChunks(fresh, func(chunk []string) error {
+		return translate(s.q(ctx).Exec(`UPDATE refresh_state SET next_update_at = ? WHERE errors <> '' AND entity_id IN
+(SELECT originating_entity_id FROM relations WHERE target_entity_ref IN ?)`, ms, chunk).Error)
+	})
+	return accepted, conflicts, err
+}
+
+// replaceReferences makes targets the complete set of entities that the
+// source (a provider key or a parent entity ref) emits.
+func (s *Store) replaceReferences(ctx context.Context, sourceKey, sourceRef string, targets []string) error {
+	col, val := "source_entity_ref", sourceRef
+	if sourceKey != "" {
+		col, val = "source_key", sourceKey
+	}
+	if err := s.q(ctx).Exec("DELETE FROM refresh_state_references WHERE "+col+" = ?", val).Error; err != nil {
+		return translate(err)
+	}
+	rows := make([][]any, len(targets))
+	for i, t := range targets {
+		if sourceKey != "" {
+			rows[i] = []any{sourceKey, nil, t}
+		} else {
+			rows[i] = []any{nil, sourceRef, t}
+		}
+	}
+	return s.insertRows(ctx, "INSERT INTO refresh_state_references (source_key, source_entity_ref, target_entity_ref)", 3, rows)
+}
+
+// ReplaceProviderEntities makes items the complete output of the provider
+// sourceKey (configured or registered locations). Entities it no longer
+// emits become orphans. It returns the refs that another location owns.
+func (s *Store) ReplaceProviderEntities(ctx context.Context, sourceKey string, items []Deferred) (conflicts []string, err error) {
+	err = s.InTx(ctx, func(tx *Store) error {
+		accepted, c, err := tx.upsertDeferred(ctx, items, time.Now())
+		if err != nil {
+			return err
+		}
+		conflicts = c
+		return tx.replaceReferences(ctx, sourceKey, "", accepted)
+	})
+	return conflicts, err
+}
+
+// ScheduleRefresh makes the entities with refs due for processing now.
+func (s *Store) ScheduleRefresh(ctx context.Context, refs []string) error {
+	return inChunks(refs, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("UPDATE refresh_state SET next_update_at = ? WHERE entity_ref IN ?", time.Now().UnixMilli(), chunk).Error)
+	})
+}
+
+// Parents returns the refs of the entities that emit ref; an empty
+// result with roots=true means a provider emits it.
+func (s *Store) Parents(ctx context.Context, ref string) (parents []string, root bool, err error) {
+	var rows []struct {
+		SourceKey       *string
+		SourceEntityRef *string
+	}
+	err = s.q(ctx).Raw("SELECT source_key, source_entity_ref FROM refresh_state_references WHERE target_entity_ref = ? ORDER BY id", ref).Scan(&rows).Error
+	for _, r := range rows {
+		if r.SourceEntityRef != nil {
+			parents = append(parents, *r.SourceEntityRef)
+		} else {
+			root = true
+		}
+	}
+	return parents, root, translate(err)
+}

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/stackyard/stackyard/catalog/model"
+)
+
+// StitchInput is everything the stitcher needs to build one final entity.
+type StitchInput struct {
+	EntityID  string
+	Ref       string
+	Processed []byte // nil when the entity never processed successfully
+	Errors    string
+	Relations []model.Relation
+	Orphan    bool
+	PrevHash  string
+	Lease     int64
+}
+
+// SearchRow is one row of the flattened search index.
+type SearchRow struct {
+	Key      string
+	Value    *string
+	Original *string
+}
+
+// Final is a stitched entity ready to store.
+type Final struct {
+	EntityID  string
+	Ref       string
+	JSON      []byte
+	Hash      string
+	OwnerRefs []string
+	HasErrors bool
+	Search    []SearchRow
+}
+
+// ClaimStitch leases up to limit entities that are due for stitching and
+// loads their inputs.
+func (s *Store) ClaimStitch(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]StitchInput, error) {
+	leaseUntil := now.Add(lease).UnixMilli()
+	var rows []struct {
+		EntityID        string
+		EntityRef       string
+		ProcessedEntity *string
+		Errors          string
+		Hash            *string
+	}
+	err := s.q(ctx).Raw(`UPDATE refresh_state SET next_stitch_at = ?
+WHERE entity_id IN (SELECT entity_id FROM refresh_state WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?`+s.skipLocked()+`)
+RETURNING entity_id, entity_ref, processed_entity, errors, (SELECT hash FROM final_entities f WHERE f.entity_id = refresh_state.entity_id) AS hash`,
+		leaseUntil, now.UnixMilli(), limit).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, translate(err)
+	}
+	out := make([]StitchInput, len(rows))
+	refs := make([]string, len(rows))
+	byRef := make(map[string]*StitchInput, len(rows))
+	for i, r := range rows {
+		out[i] = StitchInput{EntityID: r.EntityID, Ref: r.EntityRef, Errors: r.Errors, Lease: leaseUntil}
+		if r.ProcessedEntity != nil {
+			out[i].Processed = []byte(*r.ProcessedEntity)
+		}
+		if r.Hash != nil {
+			out[i].PrevHash = *r.Hash
+		}
+		refs[i] = r.EntityRef
+		byRef[r.EntityRef] = &out[i]
+	}
+	if err := s.loadRelations(ctx, refs, byRef); err != nil {
+		return nil, err
+	}
+	return out, s.loadOrphans(ctx, refs, byRef)
+}
+
+func (s *Store) loadRelations(ctx context.Context, refs []string, byRef map[string]*StitchInput) error {
+	return inChunks(refs, func(chunk []string) error {
+		var rows []RelationRow
+		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref AS source, type, target_entity_ref AS target FROM relations WHERE source_entity_ref IN ?", chunk).Scan(&rows).Error
+		for _, r := range rows {
+			in := byRef[r.Source]
+			in.Relations = append(in.Relations, model.Relation{Type: r.Type, TargetRef: r.Target})
+		}
+		return translate(err)
+	})
+}
+
+func (s *Store) loadOrphans(ctx context.Context, refs []string, byRef map[string]*StitchInput) error {
+	for _, in := range byRef {
+		in.Orphan = true
+	}
+	return inChunks(refs, func(chunk []string) error {
+		var targets []string
+		err := s.q(ctx).Raw("SELECT DISTINCT target_entity_ref FROM refresh_state_references WHERE target_entity_ref IN ?", chunk).Scan(&targets).Error
+		for _, t := range targets {
+			byRef[t].Orphan = false
+		}
+		return translate(err)
+	})
+}
+
+// WriteFinals stores stitched entities and their search rows, and releases
+// the leases of every input. A lease that was invalidated meanwhile stays,
+// so that entity is stitched again. It returns the sequence number given to
+// each written final, in order.
+func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchInput) (seqs []int64, err error) {
+	err = s.InTx(ctx, func(tx *Store) error {
+		first, err := tx.allocSeq(ctx, len(finals))
+		if err != nil {
+			return err
+		}
+		now := time.Now().UnixMilli()
+		rows := make([][]any, len(finals))
+		ids := make([]string, len(finals))
+		var search [][]any
+		for i, f := range finals {
+			seq := first + int64(i)
+			seqs = append(seqs, seq)
+			errFlag := 0
+			if f.HasErrors {
+				errFlag = 1
+			}
+			rows[i] = []any{f.EntityID, f.Ref, f.Hash, string(f.JSON), strings.Join(f.OwnerRefs, ","), errFlag, now, seq}
+			ids[i] = f.EntityID
+			for _, r := range f.Search {
+				search = append(search, []any{f.EntityID, r.Key, r.Original, r.Value})
+			}
+		}
+		if err := tx.upsertFinals(ctx, rows); err != nil {
+			return err
+		}
+		if err := inChunks(ids, func(chunk []string) error {
+			return translate(tx.q(ctx).Exec("DELETE FROM search WHERE entity_id IN ?", chunk).Error)
+		}); err != nil {
+			return err
+		}
+		if err := tx.insertRows(ctx, "INSERT INTO search (entity_id, key, original_value, value)", 4, search); err != nil {
+			return err
+		}
+		for _, d := range done {
+			if err := tx.q(ctx).Exec("UPDATE refresh_state SET next_stitch_at = NULL WHERE entity_id = ? AND next_stitch_at = ?", d.EntityID, d.Lease).Error; err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+	return seqs, err
+}
+
+func (s *Store) upsertFinals(ctx context.Context, rows [][]any) error {
+	return s.insertRows(ctx, `INSERT INTO final_entities (entity_id, entity_ref, hash, final_entity, owner_refs, has_errors, last_updated_at, seq)`, 8, rows,
+		` ON CONFLICT (entity_id) DO UPDATE SET entity_ref = excluded.entity_ref, hash = excluded.hash, final_entity = excluded.final_entity,
+owner_refs = excluded.owner_refs, has_errors = excluded.has_errors, last_updated_at = excluded.last_updated_at, seq = excluded.seq`)
+}
+
+// allocSeq reserves n consecutive change numbers. The counter row stays
+// locked until commit, so changes commit in sequence order and a replica
+// that reads "seq > last" misses none.
+func (s *Store) allocSeq(ctx context.Context, n int) (int64, error) {
+	var last int64
+	if err := s.q(ctx).Raw("UPDATE catalog_seq SET seq = seq + ? WHERE id = 1 RETURNING seq", n).Scan(&last).Error; err != nil {
+		return 0, translate(err)
+	}
+	return last - int64(n) + 1, nil
+}

@@ -1,0 +1,107 @@
+// Package store is the catalog's persistence: refresh state, references,
+// relations, final entities, search rows and locations. It is the only
+// package that sees gorm; it translates gorm errors into errs sentinels.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/stackyard/stackyard/internal/db"
+	"github.com/stackyard/stackyard/internal/errs"
+)
+
+// Store reads and writes the catalog tables.
+type Store struct {
+	db      *gorm.DB
+	dialect db.Dialect
+}
+
+// New returns a Store over an open, migrated database.
+func New(g *gorm.DB) *Store {
+	return &Store{db: g, dialect: db.DialectOf(g)}
+}
+
+// InTx runs fn in one transaction; fn's Store writes through it.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect})
+	})
+}
+
+// Ping checks the database connection.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return translate(err)
+	}
+	return translate(sqlDB.PingContext(ctx))
+}
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// translate maps gorm errors onto the errs sentinels.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%w: %w", errs.ErrNotFound, err)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %w", errs.ErrConflict, err)
+	}
+	return err
+}
+
+// skipLocked is the row-claiming suffix: Postgres lets replicas claim
+// disjoint batches; SQLite has one writer, so it needs none.
+func (s *Store) skipLocked() string {
+	if s.dialect == db.Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// insertRows writes rows with multi-row INSERT statements of at most
+// chunk rows each.
+func (s *Store) insertRows(ctx context.Context, head string, cols int, rows [][]any, tail ...string) error {
+	const maxParams = 30000
+	chunk := maxParams / cols
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	for start := 0; start < len(rows); start += chunk {
+		end := min(start+chunk, len(rows))
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(" VALUES ")
+		args := make([]any, 0, (end-start)*cols)
+		for i, r := range rows[start:end] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(tuple)
+			args = append(args, r...)
+		}
+		for _, t := range tail {
+			b.WriteString(t)
+		}
+		if err := s.q(ctx).Exec(b.String(), args...).Error; err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// inChunks calls fn with slices of at most 500 items, to keep IN lists
+// within every engine's parameter limits.
+func inChunks[T any](items []T, fn func([]T) error) error {
+	for start := 0; start < len(items); start += 500 {
+		if err := fn(items[start:min(start+500, len(items))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

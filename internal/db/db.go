@@ -1,0 +1,94 @@
+// Package db opens the database named by a URL (sqlite:PATH, the embedded
+// default, or postgres://…) and runs the ordered migrations.
+package db
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database engine.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DialectOf returns the engine of an open database.
+func DialectOf(g *gorm.DB) Dialect {
+	if g.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Open connects to url and applies every pending migration.
+func Open(ctx context.Context, url string, log *slog.Logger) (*gorm.DB, error) {
+	dialector, dialect, err := dialectorFor(url)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if dialect == SQLite {
+		// One writer at a time is SQLite's model; WAL lets readers run beside it.
+		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(16)
+		sqlDB.SetMaxIdleConns(16)
+	}
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("connect database: %w", err)
+	}
+	if err := Migrate(ctx, g, log); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func dialectorFor(url string) (gorm.Dialector, Dialect, error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, "", fmt.Errorf("database url %q names no file", url)
+		}
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return nil, "", fmt.Errorf("create database dir: %w", err)
+			}
+		}
+		// busy_timeout first so the other pragmas wait instead of failing.
+		dsn := "file:" + path + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536"
+		return sqlite.Open(dsn), SQLite, nil
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgres.Open(url), Postgres, nil
+	}
+	return nil, "", fmt.Errorf("database url %q: want sqlite:PATH or postgres://", url)
+}

@@ -1,0 +1,80 @@
+package db
+
+// migrations is the ordered, append-only schema history. Never edit an
+// applied entry; add a new one. Tables follow Backstage's catalog model
+// (database/tables.ts): refresh state, references, relations, final
+// entities, search and locations. Times are Unix milliseconds.
+var migrations = []migration{
+	{1, "catalog", `
+CREATE TABLE locations (
+  id VARCHAR(36) PRIMARY KEY,
+  type TEXT NOT NULL,
+  target TEXT NOT NULL,
+  entity_ref TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (type, target)
+);
+CREATE TABLE refresh_state (
+  entity_id VARCHAR(36) PRIMARY KEY,
+  entity_ref TEXT NOT NULL UNIQUE,
+  unprocessed_entity TEXT NOT NULL,
+  unprocessed_hash TEXT NOT NULL DEFAULT '',
+  processed_entity TEXT,
+  result_hash TEXT NOT NULL DEFAULT '',
+  errors TEXT NOT NULL DEFAULT '',
+  location_key TEXT,
+  next_update_at BIGINT NOT NULL,
+  last_discovery_at BIGINT NOT NULL,
+  next_stitch_at BIGINT
+);
+CREATE INDEX refresh_state_next_update_at_idx ON refresh_state (next_update_at);
+CREATE INDEX refresh_state_next_stitch_at_idx ON refresh_state (next_stitch_at);
+CREATE TABLE refresh_state_references (
+  id {{serial}},
+  source_key TEXT,
+  source_entity_ref TEXT,
+  target_entity_ref TEXT NOT NULL
+);
+CREATE INDEX refresh_state_references_source_key_idx ON refresh_state_references (source_key);
+CREATE INDEX refresh_state_references_source_entity_ref_idx ON refresh_state_references (source_entity_ref);
+CREATE INDEX refresh_state_references_target_entity_ref_idx ON refresh_state_references (target_entity_ref);
+CREATE TABLE relations (
+  originating_entity_id VARCHAR(36) NOT NULL REFERENCES refresh_state (entity_id) ON DELETE CASCADE,
+  source_entity_ref TEXT NOT NULL,
+  type TEXT NOT NULL,
+  target_entity_ref TEXT NOT NULL
+);
+CREATE INDEX relations_originating_entity_id_idx ON relations (originating_entity_id);
+CREATE INDEX relations_source_entity_ref_idx ON relations (source_entity_ref);
+CREATE INDEX relations_target_entity_ref_idx ON relations (target_entity_ref);
+CREATE TABLE final_entities (
+  entity_id VARCHAR(36) PRIMARY KEY REFERENCES refresh_state (entity_id) ON DELETE CASCADE,
+  entity_ref TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL,
+  final_entity TEXT NOT NULL,
+  owner_refs TEXT NOT NULL DEFAULT '',
+  has_errors INTEGER NOT NULL DEFAULT 0,
+  last_updated_at BIGINT NOT NULL,
+  seq BIGINT NOT NULL
+);
+CREATE INDEX final_entities_seq_idx ON final_entities (seq);
+CREATE TABLE search (
+  entity_id VARCHAR(36) NOT NULL REFERENCES final_entities (entity_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  original_value TEXT,
+  value TEXT
+);
+CREATE INDEX search_entity_id_idx ON search (entity_id);
+CREATE INDEX search_key_value_idx ON search (key, value);
+CREATE TABLE final_deletions (
+  seq BIGINT PRIMARY KEY,
+  entity_id VARCHAR(36) NOT NULL,
+  deleted_at BIGINT NOT NULL
+);
+CREATE TABLE catalog_seq (
+  id INTEGER PRIMARY KEY,
+  seq BIGINT NOT NULL
+);
+INSERT INTO catalog_seq (id, seq) VALUES (1, 0)
+`},
+}
