@@ -1,0 +1,113 @@
+package catalog
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/query"
+	"github.com/stackyard/stackyard/internal/errs"
+)
+
+// LocationPage is the body of POST /locations/by-query.
+type LocationPage struct {
+	Items      []model.Location `json:"items"`
+	TotalItems int              `json:"totalItems"`
+	PageInfo   map[string]any   `json:"pageInfo"`
+}
+
+type locationCursor struct {
+	Limit   int             `json:"limit"`
+	AfterID string          `json:"afterId"`
+	Query   json.RawMessage `json:"query,omitempty"`
+}
+
+// QueryLocations pages through registered locations ordered by id,
+// filtered by a predicate over id, type, target and entityRef.
+func (s *Service) QueryLocations(ctx context.Context, rawQuery json.RawMessage, cursor string, limit *int) (LocationPage, error) {
+	cur := locationCursor{Limit: 1000, Query: rawQuery}
+	if limit != nil {
+		cur.Limit = *limit
+	}
+	if cursor != "" {
+		data, err := base64.StdEncoding.DecodeString(cursor)
+		if err != nil || json.Unmarshal(data, &cur) != nil || cur.Limit < 1 {
+			return LocationPage{}, errs.Input("Malformed cursor: could not decode %q", cursor)
+		}
+	}
+	pred := query.Predicate{}
+	if len(cur.Query) > 0 && string(cur.Query) != "null" {
+		p, err := query.ParsePredicate(cur.Query)
+		if err != nil {
+			return LocationPage{}, err
+		}
+		pred = p
+	}
+	locs, err := s.store.Locations(ctx)
+	if err != nil {
+		return LocationPage{}, err
+	}
+	page := LocationPage{Items: []model.Location{}, PageInfo: map[string]any{}}
+	for _, l := range locs {
+		rows := []query.Row{row("id", l.ID), row("type", l.Type), row("target", l.Target), row("entityref", l.EntityRef)}
+		if !pred.Match(rows) {
+			continue
+		}
+		page.TotalItems++
+		if l.ID <= cur.AfterID {
+			continue
+		}
+		if len(page.Items) == cur.Limit {
+			next, _ := json.Marshal(locationCursor{Limit: cur.Limit, AfterID: page.Items[len(page.Items)-1].ID, Query: cur.Query})
+			page.PageInfo["nextCursor"] = base64.StdEncoding.EncodeToString(next)
+			continue
+		}
+		page.Items = append(page.Items, l)
+	}
+	return page, nil
+}
+
+func row(k, v string) query.Row {
+	return query.Row{Key: k, Value: strings.ToLower(v), Original: v, HasValue: true}
+}
+
+// AnalyzeLocation suggests entities for a repository URL, or lists the
+// catalog files found at it, for the "Register existing component" page.
+func (s *Service) AnalyzeLocation(ctx context.Context, typ, target, filename string) (map[string]any, error) {
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, errs.Input("The given location.target is not a URL")
+	}
+	existing := []any{}
+	if strings.HasSuffix(target, ".yaml") || strings.HasSuffix(target, ".yml") {
+		ents, err := s.engine.DryRun(ctx, model.LocationEntity("url", target, ""))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents[1:] {
+			_, regErr := s.store.LocationByTarget(ctx, "url", target)
+			existing = append(existing, map[string]any{
+				"entity": e, "isRegistered": regErr == nil,
+				"location": map[string]string{"type": "url", "target": target},
+			})
+		}
+		return map[string]any{"existingEntityFiles": existing, "generateEntities": []any{}}, nil
+	}
+	name := path.Base(strings.TrimSuffix(u.Path, "/"))
+	slug := strings.Trim(u.Path, "/")
+	suggested := map[string]any{
+		"apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+		"metadata": map[string]any{"name": name, "annotations": map[string]any{"github.com/project-slug": slug}},
+		"spec":     map[string]any{"type": "other", "lifecycle": "unknown"},
+	}
+	return map[string]any{
+		"existingEntityFiles": existing,
+		"generateEntities": []any{map[string]any{"entity": suggested, "fields": []any{
+			map[string]any{"field": "spec.owner", "state": "needsUserInput", "value": nil, "description": "Entity owner"},
+		}}},
+	}, nil
+}

@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/query"
+	"github.com/stackyard/stackyard/internal/errs"
+	"github.com/stackyard/stackyard/internal/httpx"
+)
+
+func (h *handler) entities(c echo.Context) error {
+	p, err := checkParams(c.QueryParams(), "filter", "fields", "order", "offset", "limit", "after")
+	if err != nil {
+		return err
+	}
+	req, err := listRequest(p)
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.List(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	if res.NextAfter != "" {
+		q := c.QueryParams()
+		q.Del("offset")
+		q.Set("after", res.NextAfter)
+		c.Response().Header().Set("Link", "</entities?"+q.Encode()+`>; rel="next"`)
+	}
+	return writeArray(c, res.Each)
+}
+
+func listRequest(p params) (query.ListRequest, error) {
+	var req query.ListRequest
+	var err error
+	if req.Filter, err = query.ParseFilters(p.list("filter")); err != nil {
+		return req, err
+	}
+	if req.Fields, err = fields(p.csv("fields")); err != nil {
+		return req, err
+	}
+	for _, o := range p.list("order") {
+		dir, field, ok := strings.Cut(o, ":")
+		if !ok || (dir != "asc" && dir != "desc") || field == "" {
+			return req, errs.Input("Invalid order parameter \"%s\", expected \"<asc or desc>:<field name>\"", o)
+		}
+		req.Order = append(req.Order, query.Order{Field: field, Desc: dir == "desc"})
+	}
+	if req.Offset, err = p.intParam("offset", 0); err != nil {
+		return req, err
+	}
+	if p.has("limit") {
+		if req.Limit, err = p.intParam("limit", -1<<31); err != nil {
+			return req, err
+		}
+		if *req.Limit <= 0 {
+			return req, errs.Input("Invalid limit, must be greater than zero")
+		}
+	}
+	req.After = p.get("after")
+	return req, nil
+}
+
+func fields(f []string) ([]string, error) {
+	return f, query.ValidateFields(f)
+}
+
+// writeArray streams a JSON array item by item, so a full catalog is never
+// held in memory as one response.
+func writeArray(c echo.Context, each func(yield func([]byte) bool)) error {
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte{'['})
+	first := true
+	each(func(b []byte) bool {
+		if !first {
+			if _, err := w.Write([]byte{','}); err != nil {
+				return false
+			}
+		}
+		first = false
+		_, err := w.Write(b)
+		return err == nil
+	})
+	_, err := w.Write([]byte{']'})
+	return err
+}
+
+func (h *handler) byUID(c echo.Context) error {
+	if _, err := checkParams(c.QueryParams()); err != nil {
+		return err
+	}
+	b, err := h.svc.ByUID(c.Request().Context(), c.Param("uid"))
+	if err != nil {
+		return err
+	}
+	return httpx.JSONBytes(c, http.StatusOK, b)
+}
+
+func (h *handler) deleteByUID(c echo.Context) error {
+	if _, err := checkParams(c.QueryParams()); err != nil {
+		return err
+	}
+	if err := h.svc.DeleteByUID(c.Request().Context(), c.Param("uid")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func refParam(c echo.Context) model.EntityRef {
+	unescape := func(s string) string {
+		if u, err := url.PathUnescape(s); err == nil {
+			return u
+		}
+		return s
+	}
+	return model.EntityRef{Kind: unescape(c.Param("kind")), Namespace: unescape(c.Param("namespace")), Name: unescape(c.Param("name"))}
+}
+
+func (h *handler) byName(c echo.Context) error {
+	if _, err := checkParams(c.QueryParams()); err != nil {
+		return err
+	}
+	b, err := h.svc.ByName(c.Request().Context(), refParam(c))
+	if err != nil {
+		return err
+	}
+	return httpx.JSONBytes(c, http.StatusOK, b)
+}
+
+func (h *handler) ancestry(c echo.Context) error {
+	if _, err := checkParams(c.QueryParams()); err != nil {
+		return err
+	}
+	a, err := h.svc.Ancestry(c.Request().Context(), refParam(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+type refreshBody struct {
+	EntityRef          string `json:"entityRef"`
+	AuthorizationToken string `json:"authorizationToken,omitempty"`
+}
+
+func (h *handler) refresh(c echo.Context) error {
+	var body refreshBody
+	if err := httpx.BindJSON(c, &body); err != nil {
+		return err
+	}
+	if body.EntityRef == "" {
+		return errs.Input("request/body must have required property 'entityRef'")
+	}
+	if err := h.svc.Refresh(c.Request().Context(), body.EntityRef); err != nil {
+		return err
+	}
+	return httpx.Empty(c, http.StatusOK)
+}

@@ -1,0 +1,164 @@
+// Package processing is the catalog engine: it claims entities that are
+// due, validates them against the CUE schemas, emits relations and the
+// children of Locations, writes the results (skipping those whose hash did
+// not change), stitches final entities and deletes orphans.
+package processing
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/schemas"
+)
+
+// Options configures an Engine.
+type Options struct {
+	Interval       time.Duration // how often every entity is reprocessed
+	OrphanStrategy string        // delete or keep
+	Rules          Rules
+	Readers        map[string]Reader
+	// OnStitched is called after final entities were committed.
+	OnStitched func(finals []store.Final, seqs []int64)
+	// OnPass is called after a pass in which nothing was due any more.
+	OnIdle func()
+}
+
+// Engine processes and stitches the catalog.
+type Engine struct {
+	store     *store.Store
+	validator *schemas.Validator
+	readers   map[string]Reader
+	rules     Rules
+	opts      Options
+	log       *slog.Logger
+	wake      chan struct{}
+}
+
+// New returns an engine; Run starts it.
+func New(st *store.Store, v *schemas.Validator, opts Options, log *slog.Logger) *Engine {
+	if opts.Interval <= 0 {
+		opts.Interval = 100 * time.Second
+	}
+	return &Engine{store: st, validator: v, readers: opts.Readers, rules: opts.Rules, opts: opts, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Wake makes the engine look for work now instead of at its next tick.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes until ctx is done.
+func (e *Engine) Run(ctx context.Context) {
+	lastOrphans := time.Time{}
+	for ctx.Err() == nil {
+		processed, err := e.ProcessDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("process entities", "err", err)
+		}
+		stitched, err := e.StitchDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("stitch entities", "err", err)
+		}
+		if processed+stitched > 0 {
+			continue
+		}
+		if e.opts.OrphanStrategy != "keep" && time.Since(lastOrphans) > 2*time.Second {
+			lastOrphans = time.Now()
+			if n, err := e.store.DeleteOrphans(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("delete orphans", "err", err)
+			} else if n > 0 {
+				e.log.Info("deleted orphaned entities", "count", n)
+				continue
+			}
+		}
+		if e.opts.OnIdle != nil {
+			e.opts.OnIdle()
+		}
+		select {
+		case <-ctx.Done():
+		case <-e.wake:
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// batchSize is how many entities one pass claims.
+const batchSize = 500
+
+// ProcessDue processes one batch of due entities and returns its size.
+func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
+	now := time.Now()
+	jitter := time.Duration(rand.Int64N(int64(e.opts.Interval)/2 + 1))
+	claimed, err := e.store.ClaimDue(ctx, now, now.Add(e.opts.Interval+jitter), batchSize)
+	if err != nil || len(claimed) == 0 {
+		return 0, err
+	}
+	outcomes := make([]*outcome, len(claimed))
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				outcomes[i] = e.processOne(ctx, claimed[i])
+			}
+		}()
+	}
+	for i := range claimed {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := e.checkCatalog(ctx, outcomes); err != nil {
+		return 0, err
+	}
+	var results []store.Result
+	for _, o := range outcomes {
+		if r, changed := o.result(); changed {
+			results = append(results, r)
+		}
+	}
+	if len(results) == 0 {
+		return len(claimed), nil
+	}
+	conflicts, err := e.store.WriteResults(ctx, results)
+	for parent, refs := range conflicts {
+		e.log.Warn("conflicting entity refs", "location", parent, "refs", refs)
+	}
+	return len(claimed), err
+}
+
+// result turns an outcome into a store result; changed is false when
+// its hash equals the stored one, so nothing needs writing.
+func (o *outcome) result() (store.Result, bool) {
+	r := store.Result{EntityID: o.claimed.EntityID, Ref: o.claimed.EntityRef}
+	var errJSON []byte
+	if len(o.problems) > 0 {
+		errJSON, _ = json.Marshal(o.problems)
+		r.Errors = string(errJSON)
+	}
+	var processed, rels, kids []byte
+	if !o.fatal() {
+		processed, _ = json.Marshal(o.entity)
+		rels, _ = json.Marshal(o.relations)
+		r.Processed = processed
+		r.Relations = o.relations
+		r.Children = o.children
+		r.ChildrenOK = o.isLoc
+		for _, c := range o.children {
+			kids = append(kids, c.Hash...)
+		}
+	}
+	r.Hash = hashOf(processed, rels, kids, errJSON)
+	return r, r.Hash != o.claimed.ResultHash
+}

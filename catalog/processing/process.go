@@ -1,0 +1,228 @@
+package processing
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/parse"
+	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/errs"
+)
+
+// Problem is one processing error, as stored and shown in status.items.
+type Problem struct {
+	Name    string            `json:"name"`
+	Message string            `json:"message"`
+	Fields  []errs.FieldError `json:"fields,omitempty"`
+	// Fatal problems keep the last good version of the entity.
+	Fatal bool `json:"-"`
+}
+
+// outcome is one entity's processing before it is checked against the
+// rest of the catalog (conflicts, dangling owners) and hashed.
+type outcome struct {
+	claimed   store.Claimed
+	entity    model.Entity
+	relations []store.RelationRow
+	children  []store.Deferred
+	isLoc     bool
+	problems  []Problem
+}
+
+func (o *outcome) fatal() bool {
+	return slices.ContainsFunc(o.problems, func(p Problem) bool { return p.Fatal })
+}
+
+// processOne validates an unprocessed entity, emits its relations and, for a
+// Location, reads its targets.
+func (e *Engine) processOne(ctx context.Context, c store.Claimed) *outcome {
+	o := &outcome{claimed: c}
+	var ent model.Entity
+	if err := json.Unmarshal(c.Unprocessed, &ent); err != nil {
+		o.problems = append(o.problems, Problem{Name: "InputError", Message: "stored entity is not JSON: " + err.Error(), Fatal: true})
+		return o
+	}
+	o.entity = ent
+	if fe := e.validator.Validate(docOf(ent)); len(fe) > 0 {
+		o.problems = append(o.problems, validationProblem(ent, fe))
+		return o
+	}
+	normalize(ent)
+	rels, err := emitRelations(ent)
+	if err != nil {
+		o.problems = append(o.problems, Problem{Name: "InputError", Message: err.Error(), Fatal: true})
+		return o
+	}
+	o.relations = rels
+	if strings.EqualFold(ent.Kind(), "Location") {
+		o.isLoc = true
+		e.readLocation(ctx, o)
+	}
+	return o
+}
+
+func validationProblem(ent model.Entity, fe []errs.FieldError) Problem {
+	msgs := make([]string, len(fe))
+	for i, f := range fe {
+		msgs[i] = f.String()
+	}
+	return Problem{
+		Name:    "InputError",
+		Message: fmt.Sprintf("Policy check failed for %s: %s", ent.Ref(), strings.Join(msgs, "; ")),
+		Fields:  fe,
+		Fatal:   true,
+	}
+}
+
+// normalize applies Backstage's processing defaults: the default
+// namespace and sorted spec ref lists.
+func normalize(ent model.Entity) {
+	md := ent.Metadata()
+	if ns, _ := md["namespace"].(string); ns == "" {
+		md["namespace"] = model.DefaultNamespace
+	}
+	spec := ent.Spec()
+	for _, f := range sortedSpecLists {
+		list, ok := spec[f].([]any)
+		if !ok {
+			continue
+		}
+		slices.SortStableFunc(list, func(a, b any) int {
+			as, _ := a.(string)
+			bs, _ := b.(string)
+			return strings.Compare(as, bs)
+		})
+	}
+}
+
+func docOf(ent model.Entity) parse.Document {
+	return parse.Document{File: sourceFile(ent), Entity: ent}
+}
+
+func sourceFile(ent model.Entity) string {
+	loc := ent.Annotation(model.AnnotationManagedByLocation)
+	if _, target, err := model.ParseLocationRef(loc); err == nil {
+		return target
+	}
+	return ""
+}
+
+// readLocation reads every target of a Location entity into children.
+func (e *Engine) readLocation(ctx context.Context, o *outcome) {
+	ent := o.entity
+	parentType, parentTarget, err := model.ParseLocationRef(ent.Annotation(model.AnnotationManagedByLocation))
+	if err != nil {
+		o.problems = append(o.problems, Problem{Name: "InputError", Message: "location entity has no valid managed-by-location annotation", Fatal: true})
+		return
+	}
+	origin := ent.Annotation(model.AnnotationManagedByOriginLocation)
+	typ := ent.SpecString("type")
+	if typ == "" {
+		typ = parentType
+	}
+	if typ == "file" && parentType != "file" {
+		o.problems = append(o.problems, Problem{Name: "NotAllowedError", Message: fmt.Sprintf("a %s location may not point at file targets", parentType), Fatal: true})
+		return
+	}
+	targets := ent.SpecStrings("targets")
+	if t := ent.SpecString("target"); t != "" {
+		targets = append([]string{t}, targets...)
+	}
+	optional := ent.SpecString("presence") == "optional"
+	for _, t := range targets {
+		resolved, err := resolveTarget(typ, parentTarget, t)
+		if err != nil {
+			o.problems = append(o.problems, Problem{Name: "InputError", Message: err.Error(), Fatal: true})
+			return
+		}
+		if err := e.readTarget(ctx, o, typ, resolved, origin, optional); err != nil {
+			o.problems = append(o.problems, problemOf(err, true))
+			return
+		}
+	}
+}
+
+func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin string, optional bool) error {
+	r, ok := e.readers[typ]
+	if !ok {
+		return errs.Input("no reader for location type %q", typ)
+	}
+	files, err := r.Read(ctx, target)
+	if errors.Is(err, errs.ErrNotFound) && optional {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		docs, err := parse.YAML(f.Target, f.Data)
+		if err != nil {
+			return err
+		}
+		key := model.LocationRef(typ, f.Target)
+		for _, d := range docs {
+			e.emitChild(o, d.Entity, key, origin, typ, f.Target)
+		}
+	}
+	return nil
+}
+
+// emitChild turns one document into a deferred entity, with the location
+// annotations set (computed values win over the YAML's).
+func (e *Engine) emitChild(o *outcome, child model.Entity, key, origin, typ, target string) {
+	kind, _ := child["kind"].(string)
+	name, _ := child.Metadata()["name"].(string)
+	if _, ok := child["apiVersion"].(string); !ok || kind == "" || name == "" {
+		o.problems = append(o.problems, Problem{Name: "InputError", Message: fmt.Sprintf("%s: entity must have apiVersion, kind and metadata.name", target)})
+		return
+	}
+	if !e.rules.allowed(kind, typ, target) {
+		o.problems = append(o.problems, Problem{Name: "NotAllowedError", Message: fmt.Sprintf("Entity %s at %s, originated at %s, is not of an allowed kind for that location", child.Ref(), key, origin)})
+		return
+	}
+	child.SetAnnotation(model.AnnotationManagedByLocation, key)
+	child.SetAnnotation(model.AnnotationManagedByOriginLocation, origin)
+	if typ == "url" {
+		child.SetAnnotation(model.AnnotationViewURL, target)
+	}
+	data, err := json.Marshal(child)
+	if err != nil {
+		o.problems = append(o.problems, Problem{Name: "InputError", Message: fmt.Sprintf("%s: %s", target, err)})
+		return
+	}
+	o.children = append(o.children, store.Deferred{Ref: child.Ref().String(), Entity: data, Hash: hashOf(data), LocationKey: key})
+}
+
+func problemOf(err error, fatal bool) Problem {
+	name := "Error"
+	switch {
+	case errors.Is(err, errs.ErrInput):
+		name = "InputError"
+	case errors.Is(err, errs.ErrNotFound):
+		name = "NotFoundError"
+	case errors.Is(err, errs.ErrNotAllowed):
+		name = "NotAllowedError"
+	}
+	p := Problem{Name: name, Message: err.Error(), Fatal: fatal}
+	var ve *errs.ValidationError
+	if errors.As(err, &ve) {
+		p.Fields = ve.Fields
+	}
+	return p
+}
+
+func hashOf(parts ...[]byte) string {
+	h := sha1.New()
+	for _, p := range parts {
+		h.Write(p)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

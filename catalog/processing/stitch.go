@@ -1,0 +1,129 @@
+package processing
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/query"
+	"github.com/stackyard/stackyard/catalog/store"
+)
+
+// stitchLease is how long a stitcher may hold an entity before another
+// replica takes it over.
+const stitchLease = 60 * time.Second
+
+// StitchDue stitches one batch of entities that are due and returns its
+// size.
+func (e *Engine) StitchDue(ctx context.Context) (int, error) {
+	inputs, err := e.store.ClaimStitch(ctx, time.Now(), stitchLease, batchSize)
+	if err != nil || len(inputs) == 0 {
+		return 0, err
+	}
+	var finals []store.Final
+	for _, in := range inputs {
+		if in.Processed == nil {
+			continue // never processed successfully: not visible
+		}
+		f, err := e.stitch(in)
+		if err != nil {
+			e.log.Warn("stitch entity", "entity_ref", in.Ref, "err", err)
+			continue
+		}
+		if f.Hash != in.PrevHash {
+			finals = append(finals, f)
+		}
+	}
+	seqs, err := e.store.WriteFinals(ctx, finals, inputs)
+	if err != nil {
+		return 0, err
+	}
+	if e.opts.OnStitched != nil && len(finals) > 0 {
+		e.opts.OnStitched(finals, seqs)
+	}
+	return len(inputs), nil
+}
+
+// stitch builds the final entity: the processed entity plus its relations,
+// its processing errors as status items, the orphan mark, uid and etag.
+func (e *Engine) stitch(in store.StitchInput) (store.Final, error) {
+	var ent model.Entity
+	if err := json.Unmarshal(in.Processed, &ent); err != nil {
+		return store.Final{}, err
+	}
+	rels := model.SortRelations(in.Relations)
+	relList := make([]any, len(rels))
+	var owners []string
+	for i, r := range rels {
+		relList[i] = map[string]any{"type": r.Type, "targetRef": r.TargetRef}
+		if r.Type == "ownedBy" {
+			owners = append(owners, r.TargetRef)
+		}
+	}
+	ent["relations"] = relList
+	hasErrors := addStatus(ent, in.Errors)
+	if in.Orphan && e.opts.OrphanStrategy == "keep" {
+		ent.SetAnnotation(model.AnnotationOrphan, "true")
+	}
+	for _, k := range []string{model.AnnotationViewURL, model.AnnotationEditURL} {
+		if v := ent.Annotation(k); strings.HasPrefix(strings.ToLower(strings.TrimSpace(v)), "javascript:") {
+			ent.SetAnnotation(k, "https://backstage.io/annotation-rejected-for-security-reasons")
+		}
+	}
+	md := ent.Metadata()
+	md["uid"] = in.EntityID
+	delete(md, "etag")
+	body, err := json.Marshal(ent)
+	if err != nil {
+		return store.Final{}, err
+	}
+	hash := hashOf(body)
+	md["etag"] = hash
+	body, err = json.Marshal(ent)
+	if err != nil {
+		return store.Final{}, err
+	}
+	rows, err := query.SearchRows(ent)
+	if err != nil {
+		return store.Final{}, err
+	}
+	return store.Final{
+		EntityID: in.EntityID, Ref: in.Ref, JSON: body, Hash: hash,
+		OwnerRefs: owners, HasErrors: hasErrors, Search: searchRows(rows),
+	}, nil
+}
+
+func addStatus(ent model.Entity, errorsJSON string) bool {
+	if errorsJSON == "" {
+		return false
+	}
+	var problems []Problem
+	if err := json.Unmarshal([]byte(errorsJSON), &problems); err != nil || len(problems) == 0 {
+		return false
+	}
+	items := make([]any, len(problems))
+	for i, p := range problems {
+		items[i] = map[string]any{
+			"type":    model.StatusProcessingError,
+			"level":   "error",
+			"message": p.Name + ": " + p.Message,
+			"error":   map[string]any{"name": p.Name, "message": p.Message},
+		}
+	}
+	ent["status"] = map[string]any{"items": items}
+	return true
+}
+
+func searchRows(rows []query.Row) []store.SearchRow {
+	out := make([]store.SearchRow, len(rows))
+	for i, r := range rows {
+		out[i] = store.SearchRow{Key: r.Key}
+		if r.HasValue {
+			v, o := r.Value, r.Original
+			out[i].Value, out[i].Original = &v, &o
+		}
+	}
+	return out
+}

@@ -1,0 +1,79 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/query"
+)
+
+// syncPage is how many final entities one sync read takes.
+const syncPage = 2000
+
+// syncLoop keeps the index current with changes other replicas commit.
+func (s *Service) syncLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.syncIndex(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("sync catalog index", "err", err)
+			}
+		}
+	}
+}
+
+// syncIndex applies every final entity and deletion committed since the
+// last sync. Finals this replica stitched itself are already indexed.
+func (s *Service) syncIndex(ctx context.Context) error {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	for {
+		rows, err := s.store.FinalsSince(ctx, s.lastSeq, syncPage)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if !s.local[r.Seq] {
+				s.indexFinal(r.EntityID, r.EntityRef, []byte(r.FinalEntity))
+			}
+			s.lastSeq = r.Seq
+		}
+		if len(rows) < syncPage {
+			break
+		}
+	}
+	for seq := range s.local {
+		if seq <= s.lastSeq {
+			delete(s.local, seq)
+		}
+	}
+	dels, err := s.store.DeletionsSince(ctx, s.lastDel)
+	if err != nil {
+		return err
+	}
+	for _, d := range dels {
+		s.index.Remove(d.EntityID)
+		s.lastDel = d.Seq
+	}
+	return nil
+}
+
+func (s *Service) indexFinal(uid, ref string, data []byte) {
+	var ent model.Entity
+	if err := json.Unmarshal(data, &ent); err != nil {
+		s.log.Error("index final entity", "entity_ref", ref, "err", err)
+		return
+	}
+	rows, err := query.SearchRows(ent)
+	if err != nil {
+		s.log.Error("index final entity", "entity_ref", ref, "err", err)
+		return
+	}
+	s.index.Upsert(query.Doc{UID: uid, Ref: ref, JSON: data, Rows: rows})
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stackyard/stackyard/catalog"
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/processing"
+	"github.com/stackyard/stackyard/catalog/query"
+	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/config"
+	"github.com/stackyard/stackyard/internal/db"
+	"github.com/stackyard/stackyard/schemas"
+)
+
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfgPath := fs.String("config", "config.yaml", "config file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	if cfg.Auth.DevMode() {
+		if !loopback(cfg.Server.Listen) {
+			return fmt.Errorf("development mode (no auth configured) refuses to listen on %s: bind a loopback address or configure auth", cfg.Server.Listen)
+		}
+		log.Warn("development mode: no token verifier configured, every request acts as user:default/guest")
+	}
+	g, err := db.Open(ctx, cfg.Database.URL, log)
+	if err != nil {
+		return err
+	}
+	svc, err := newCatalog(cfg, store.New(g), log)
+	if err != nil {
+		return err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
+	e := newServer(cfg, svc, log)
+	srv := &http.Server{Addr: cfg.Server.Listen, Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("stackyard listening", "addr", ln.Addr().String(), "base_url", cfg.Server.BaseURL)
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newCatalog(cfg *config.Config, st *store.Store, log *slog.Logger) (*catalog.Service, error) {
+	v, err := schemas.Compile(schemas.Options{Lifecycles: cfg.Catalog.Policy.Lifecycles, Policy: cfg.Catalog.Policy.CUE})
+	if err != nil {
+		return nil, fmt.Errorf("compile catalog policy: %w", err)
+	}
+	var allow []string
+	for _, h := range cfg.Catalog.Reading.Allow {
+		allow = append(allow, h.Host)
+	}
+	urls := processing.NewURLReader(allow)
+	rules := processing.Rules{PerLocation: map[string][]string{}}
+	for _, r := range cfg.Catalog.Rules {
+		rules.Global = append(rules.Global, r.Allow...)
+	}
+	var locs []model.Location
+	for _, l := range cfg.Catalog.Locations {
+		target := l.Target
+		if l.Type == "file" && !filepath.IsAbs(target) {
+			target = filepath.Join(cfg.Dir, target)
+		}
+		locs = append(locs, model.Location{Type: l.Type, Target: target})
+		for _, r := range l.Rules {
+			rules.PerLocation[l.Type+":"+target] = append(rules.PerLocation[l.Type+":"+target], r.Allow...)
+		}
+	}
+	ix := query.NewIndex()
+	svc := catalog.New(st, ix, v, urls, catalog.Options{
+		ConfigLocations:      locs,
+		AllowedLocationTypes: cfg.Catalog.AllowedLocationTypes,
+		ConflictStrategy:     cfg.Catalog.DefaultLocationConflictStrategy,
+		Readonly:             cfg.Catalog.Readonly,
+		Admins:               cfg.Auth.Admins,
+	}, log)
+	engine := processing.New(st, v, processing.Options{
+		Interval:       time.Duration(cfg.Catalog.ProcessingInterval),
+		OrphanStrategy: cfg.Catalog.OrphanStrategy,
+		Rules:          rules,
+		Readers:        map[string]processing.Reader{"file": processing.FileReader{}, "url": urls},
+		OnStitched:     svc.Stitched,
+		OnIdle:         svc.Idle,
+	}, log)
+	svc.SetEngine(engine)
+	return svc, nil
+}
+
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("STACKYARD_LOG_LEVEL"))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

@@ -1,0 +1,160 @@
+// The exchanges peer-diff.test.mjs sends to both backends, in order. A step
+// is {name, method?, path, body?, rawBody?, contentType?, compare?, save?,
+// eventually?}; path and body may be functions of the side's ctx, which save
+// fills from earlier answers (cursors, ids and uids differ per side).
+// compare: {unordered: 'body'|'body.items', orderKey, only} (see comparable).
+// eventually: retry for up to 60 s until the sides agree (asynchronous processing).
+
+const C = '/api/catalog';
+const byName = (e) => e.metadata?.name;
+const errorNames = (body) => ({ errors: body?.errors?.map((e) => e.name) });
+const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
+
+const entities = [
+  { name: 'GET /entities (all, unpaged)', path: `${C}/entities`, compare: { unordered: 'body' } },
+  { name: 'GET /entities filter and fields', path: `${C}/entities?filter=kind=component,spec.lifecycle=production&fields=kind,metadata.name,spec.owner`, compare: { unordered: 'body' } },
+  { name: 'GET /entities repeated key ORs, sets OR', path: `${C}/entities?filter=kind=user,kind=group&filter=kind=domain&fields=kind,metadata.name`, compare: { unordered: 'body' } },
+  { name: 'GET /entities tag existence', path: `${C}/entities?filter=metadata.tags.go&fields=metadata.name` },
+  { name: 'GET /entities tag value, upper-case kind', path: `${C}/entities?filter=KIND=COMPONENT,metadata.tags=react&fields=metadata.name` },
+  { name: 'GET /entities relation filter', path: `${C}/entities?filter=relations.ownedBy=group:default/team-payments&fields=kind,metadata.name`, compare: { unordered: 'body' } },
+  { name: 'GET /entities annotation filter', path: `${C}/entities?filter=metadata.annotations.backstage.io/techdocs-ref=dir:.&fields=metadata.name` },
+  { name: 'GET /entities no match', path: `${C}/entities?filter=kind=nothing` },
+  { name: 'GET /entities order desc, limit, offset', path: `${C}/entities?order=desc:metadata.name&limit=2&offset=1&fields=metadata.name`, save: saveLink },
+  { name: 'GET /entities follow link rel=next', path: (ctx) => `${C}${ctx.link}` },
+  { name: 'GET /entities limit only (ref order)', path: `${C}/entities?limit=3&fields=kind,metadata.name`, save: saveLink },
+  { name: 'GET /entities limit only, next page', path: (ctx) => `${C}${ctx.link}` },
+  { name: 'GET /entities two orders', path: `${C}/entities?order=asc:kind&order=desc:metadata.name&limit=50&fields=kind,metadata.name` },
+  { name: 'GET /entities array field is 400', path: `${C}/entities?fields=metadata.tags[0]` },
+  { name: 'GET /entities unknown query parameter is 400', path: `${C}/entities?foo=bar` },
+  { name: 'GET /entities order without direction is 400', path: `${C}/entities?order=metadata.name` },
+  { name: 'GET /entities limit=0 is 400', path: `${C}/entities?limit=0` },
+  { name: 'GET /entities limit=abc is 400', path: `${C}/entities?limit=abc` },
+  { name: 'GET /entities empty filter is 400', path: `${C}/entities?filter=` },
+  { name: 'GET /entities bad after is 400', path: `${C}/entities?after=!!notbase64` },
+];
+
+const byQuery = [
+  { name: 'by-query limit 0 counts', path: `${C}/entities/by-query?limit=0&filter=kind=component` },
+  { name: 'by-query ordered page 1', path: `${C}/entities/by-query?limit=3&orderField=metadata.name,asc&fields=kind,metadata.name`, save: saveCursors },
+  { name: 'by-query ordered page 2 (nextCursor)', path: (ctx) => `${C}/entities/by-query?limit=3&fields=kind,metadata.name&cursor=${encodeURIComponent(ctx.next)}`, save: saveCursors },
+  { name: 'by-query ordered page 1 again (prevCursor)', path: (ctx) => `${C}/entities/by-query?limit=3&fields=kind,metadata.name&cursor=${encodeURIComponent(ctx.prev)}` },
+  { name: 'by-query cursor ignores filter', path: (ctx) => `${C}/entities/by-query?limit=3&fields=kind,metadata.name&filter=kind=user&cursor=${encodeURIComponent(ctx.next)}` },
+  { name: 'by-query filter, orderField, fields', path: `${C}/entities/by-query?filter=kind=component&orderField=metadata.name,asc&fields=metadata.name,spec.type,spec.owner&limit=100` },
+  { name: 'by-query orderField desc on a spec field', path: `${C}/entities/by-query?orderField=spec.type,desc&fields=kind,metadata.name,spec.type&limit=100`, compare: { unordered: 'body.items', orderKey: (e) => e.spec?.type ?? null } },
+  { name: 'by-query offset', path: `${C}/entities/by-query?orderField=metadata.name,asc&offset=4&limit=2&fields=metadata.name` },
+  { name: 'by-query last page has empty pageInfo', path: `${C}/entities/by-query?orderField=metadata.name,asc&limit=100&fields=metadata.name` },
+  { name: 'by-query full text on name', path: `${C}/entities/by-query?fullTextFilterTerm=checkout&fullTextFilterFields=metadata.name&fields=kind,metadata.name`, compare: { unordered: 'body.items' } },
+  { name: 'by-query full text, upper case, two fields', path: `${C}/entities/by-query?fullTextFilterTerm=PAY&fullTextFilterFields=metadata.name,metadata.title&orderField=metadata.name,asc&fields=kind,metadata.name` },
+  { name: 'by-query full text without fields', path: `${C}/entities/by-query?fullTextFilterTerm=checkout&fields=metadata.name` },
+  { name: 'by-query existence filter', path: `${C}/entities/by-query?filter=spec.system&fields=kind,metadata.name,spec.system&orderField=metadata.name,desc` },
+  { name: 'by-query limit=-1 is 400', path: `${C}/entities/by-query?limit=-1` },
+  { name: 'by-query limit=abc is 400', path: `${C}/entities/by-query?limit=abc` },
+  { name: 'by-query bad orderField direction is 400', path: `${C}/entities/by-query?orderField=metadata.name,sideways` },
+  { name: 'by-query malformed cursor is 400', path: `${C}/entities/by-query?cursor=!!bad` },
+  { name: 'by-query base64 non-JSON cursor is 400', path: `${C}/entities/by-query?cursor=${encodeURIComponent(Buffer.from('nope').toString('base64'))}` },
+  { name: 'by-query unknown query parameter is 400', path: `${C}/entities/by-query?foo=bar` },
+];
+
+const facets = [
+  { name: 'facets kind', path: `${C}/entity-facets?facet=kind` },
+  { name: 'facets several with filter', path: `${C}/entity-facets?facet=spec.lifecycle&facet=spec.type&filter=kind=component` },
+  { name: 'facets tags', path: `${C}/entity-facets?facet=metadata.tags` },
+  { name: 'facets relations', path: `${C}/entity-facets?facet=relations.ownedBy&facet=spec.owner` },
+  { name: 'facets without facet is 400', path: `${C}/entity-facets` },
+];
+
+const single = [
+  ...['component/default/checkout-service', 'component/default/checkout-web', 'component/default/ledger-lib',
+    'api/default/payments-api', 'resource/default/payments-db', 'system/default/checkout', 'domain/default/payments',
+    'group/default/engineering', 'group/default/team-payments', 'user/default/asmith', 'template/default/hello-debug',
+    'location/default/extra', 'component/default/notifications-worker',
+  ].map((ref) => ({ name: `by-name ${ref}`, path: `${C}/entities/by-name/${ref}`, save: saveUid })),
+  { name: 'by-name is case-insensitive', path: `${C}/entities/by-name/Group/default/TEAM-PAYMENTS` },
+  { name: 'by-name 404', path: `${C}/entities/by-name/component/default/does-not-exist` },
+  { name: 'by-uid found', path: (ctx) => `${C}/entities/by-uid/${ctx.uid}` },
+  { name: 'by-uid 404', path: `${C}/entities/by-uid/${UNKNOWN_UUID}` },
+  { name: 'ancestry of a nested entity', path: `${C}/entities/by-name/component/default/notifications-worker/ancestry` },
+  { name: 'ancestry 404', path: `${C}/entities/by-name/component/default/nope/ancestry` },
+  {
+    name: 'by-refs order, missing, fields', method: 'POST', path: `${C}/entities/by-refs`,
+    body: { entityRefs: ['component:default/checkout-web', 'api:default/payments-api', 'component:default/nope'], fields: ['kind', 'metadata.name', 'relations'] },
+  },
+  {
+    name: 'by-refs mixed case and unparsable refs', method: 'POST', path: `${C}/entities/by-refs`,
+    body: { entityRefs: ['Component:default/Checkout-Web', 'not a ref', 'jdoe', 'user:default/jdoe'], fields: ['metadata.name'] },
+  },
+  {
+    name: 'by-refs with filter', method: 'POST', path: `${C}/entities/by-refs?filter=kind=api`,
+    body: { entityRefs: ['component:default/checkout-web', 'api:default/payments-api'], fields: ['metadata.name'] },
+  },
+  { name: 'by-refs without entityRefs is 400', method: 'POST', path: `${C}/entities/by-refs`, body: {} },
+  { name: 'by-refs fields query parameter is 400', method: 'POST', path: `${C}/entities/by-refs?fields=kind`, body: { entityRefs: [] } },
+  { name: 'by-refs non-JSON body is 400', method: 'POST', path: `${C}/entities/by-refs`, rawBody: 'entityRefs', contentType: 'text/plain' },
+  { name: 'DELETE by-uid unknown is 204', method: 'DELETE', path: `${C}/entities/by-uid/${UNKNOWN_UUID}` },
+  { name: 'refresh', method: 'POST', path: `${C}/refresh`, body: { entityRef: 'component:default/checkout-service' } },
+  { name: 'refresh unknown is 404', method: 'POST', path: `${C}/refresh`, body: { entityRef: 'component:default/nope' } },
+  { name: 'refresh without entityRef is 400', method: 'POST', path: `${C}/refresh`, body: {} },
+  { name: 'unknown route is 404', path: `${C}/no-such-route` },
+];
+
+const target = (ctx, file) => `${ctx.fixture}/${file}`;
+const locations = [
+  { name: 'GET /locations lists no config locations', path: `${C}/locations` },
+  { name: 'POST /locations url', method: 'POST', path: `${C}/locations`, body: (ctx) => ({ type: 'url', target: target(ctx, 'registered.yaml') }), save: (ctx, a) => { ctx.locationId = a.body?.location?.id; } },
+  { name: 'POST /locations duplicate is 409', method: 'POST', path: `${C}/locations`, body: (ctx) => ({ type: 'url', target: target(ctx, 'registered.yaml') }) },
+  { name: 'POST /locations dryRun', method: 'POST', path: `${C}/locations?dryRun=true`, body: (ctx) => ({ type: 'url', target: target(ctx, 'extra.yaml') }) },
+  { name: 'POST /locations dryRun of a registered target', method: 'POST', path: `${C}/locations?dryRun=true`, body: (ctx) => ({ type: 'url', target: target(ctx, 'registered.yaml') }) },
+  { name: 'POST /locations dryRun unreadable target is 400', method: 'POST', path: `${C}/locations?dryRun=true`, body: (ctx) => ({ type: 'url', target: target(ctx, 'missing.yaml') }) },
+  { name: 'POST /locations without target is 400', method: 'POST', path: `${C}/locations`, body: { type: 'url' } },
+  { name: 'POST /locations extra key is 400', method: 'POST', path: `${C}/locations`, body: (ctx) => ({ type: 'url', target: target(ctx, 'x.yaml'), color: 'red' }) },
+  { name: 'POST /locations non-JSON body is 400', method: 'POST', path: `${C}/locations`, rawBody: 'type=url', contentType: 'text/plain' },
+  { name: 'GET /locations', path: `${C}/locations` },
+  { name: 'GET /locations/{id}', path: (ctx) => `${C}/locations/${ctx.locationId}` },
+  { name: 'GET /locations/{id} 404', path: `${C}/locations/${UNKNOWN_UUID}` },
+  { name: 'registered entity is ingested', path: `${C}/entities/by-name/component/default/registered-service`, eventually: true },
+  { name: 'its system gains hasPart', path: `${C}/entities/by-name/system/default/checkout`, eventually: true },
+  { name: 'by-entity of the registered entity', path: `${C}/locations/by-entity/component/default/registered-service` },
+  { name: 'by-entity of a config entity is 404', path: `${C}/locations/by-entity/component/default/checkout-service` },
+  { name: 'by-entity of a missing entity is 404', path: `${C}/locations/by-entity/component/default/nope` },
+  { name: 'DELETE /locations/{id}', method: 'DELETE', path: (ctx) => `${C}/locations/${ctx.locationId}` },
+  { name: 'DELETE /locations/{id} again is 404', method: 'DELETE', path: (ctx) => `${C}/locations/${ctx.locationId}` },
+  { name: 'registered entity is gone', path: `${C}/entities/by-name/component/default/registered-service`, eventually: true },
+  { name: 'GET /locations is empty again', path: `${C}/locations` },
+];
+
+const component = (patch = {}) => ({
+  apiVersion: 'backstage.io/v1alpha1', kind: 'Component',
+  metadata: { name: 'validate-me' },
+  spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
+  ...patch,
+});
+const validate = (name, entity, location = 'url:http://127.0.0.1/catalog-info.yaml', compare) => ({
+  name: `validate-entity ${name}`, method: 'POST', path: `${C}/validate-entity`, body: { entity, location }, compare,
+});
+const validation = [
+  validate('valid', component()),
+  validate('missing lifecycle', component({ spec: { type: 'service', owner: 'team-payments' } }), undefined, { only: errorNames }),
+  validate('bad name', component({ metadata: { name: 'bad name!' } }), undefined, { only: errorNames }),
+  validate('unknown kind', component({ kind: 'Widget' }), undefined, { only: errorNames }),
+  validate('missing apiVersion', { kind: 'Component', metadata: { name: 'x' }, spec: {} }, undefined, { only: errorNames }),
+  validate('file location', component(), 'file:/tmp/catalog-info.yaml', { only: errorNames }),
+  { name: 'analyze-location repository URL', method: 'POST', path: `${C}/analyze-location`, body: (ctx) => ({ location: { type: 'url', target: `${ctx.fixture}/acme/new-service` } }) },
+  { name: 'analyze-location not a URL is 400', method: 'POST', path: `${C}/analyze-location`, body: { location: { type: 'url', target: 'not a url' } } },
+];
+
+/** steps is every exchange, in the order it is sent. */
+export const steps = [...entities, ...byQuery, ...facets, ...single, ...locations, ...validation];
+
+function saveLink(ctx, answer) {
+  const m = /^<([^>]+)>; rel="next"$/.exec(answer.link ?? '');
+  ctx.link = m ? m[1] : '/entities?missing-link';
+}
+
+function saveCursors(ctx, answer) {
+  ctx.next = answer.body?.pageInfo?.nextCursor ?? 'missing';
+  ctx.prev = answer.body?.pageInfo?.prevCursor ?? 'missing';
+}
+
+function saveUid(ctx, answer) {
+  if (byName(answer.body) === 'checkout-service') ctx.uid = answer.body.metadata.uid;
+}
