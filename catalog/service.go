@@ -65,15 +65,21 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("loaded catalog index", "entities", s.index.Len(), "took", time.Since(started).Round(time.Millisecond))
-	if err := s.publishConfigLocations(ctx); err != nil {
-		return err
-	}
-	if err := s.publishRegisteredLocations(ctx); err != nil {
+	if err := s.Publish(ctx); err != nil {
 		return err
 	}
 	go s.engine.Run(ctx)
 	go s.syncLoop(ctx)
 	return nil
+}
+
+// Publish hands the configured and the registered locations to the
+// engine as root Location entities.
+func (s *Service) Publish(ctx context.Context) error {
+	if err := s.publishConfigLocations(ctx); err != nil {
+		return err
+	}
+	return s.publishRegisteredLocations(ctx)
 }
 
 // Ready reports whether the first processing pass has finished.

@@ -149,7 +149,7 @@ func (h *handler) runQuery(c echo.Context, req query.QueryRequest) error {
 }
 
 type byRefsBody struct {
-	EntityRefs *[]string        `json:"entityRefs"`
+	EntityRefs *[]string       `json:"entityRefs"`
 	Fields     []string        `json:"fields,omitempty"`
 	Query      json.RawMessage `json:"query,omitempty"`
 }

@@ -162,3 +162,28 @@ func (o *outcome) result() (store.Result, bool) {
 	r.Hash = hashOf(processed, rels, kids, errJSON)
 	return r, r.Hash != o.claimed.ResultHash
 }
+
+// Settle runs processing, stitching and orphan cleanup until nothing is due.
+// Tests use it to reach a steady state without waiting for ticks.
+func (e *Engine) Settle(ctx context.Context) error {
+	for {
+		p, err := e.ProcessDue(ctx)
+		if err != nil {
+			return err
+		}
+		s, err := e.StitchDue(ctx)
+		if err != nil {
+			return err
+		}
+		if p+s > 0 {
+			continue
+		}
+		if e.opts.OrphanStrategy == "keep" {
+			return nil
+		}
+		n, err := e.store.DeleteOrphans(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}

@@ -95,8 +95,8 @@ func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.T
 		refs[i] = d.Ref
 	}
 	type existing struct {
-		EntityRef      string
-		LocationKey    *string
+		EntityRef       string
+		LocationKey     *string
 		UnprocessedHash string
 	}
 	have := map[string]existing{}

@@ -7,6 +7,8 @@
 //   STACKYARD_URL=http://127.0.0.1:7100 STACKYARD_FIXTURES_DIR=$PWD/../testdata \
 //   FIXTURE_PORT=7123 node --test peer-diff.test.mjs
 //
+// PEER_DIFF_DUMP=DIR writes each step's normalised answers to DIR/NN-name.json.
+//
 // Both backends must allow reading from 127.0.0.1:FIXTURE_PORT: locations are
 // registered as `url` targets served by this process, because Stackyard (like
 // stock Backstage) accepts only `url` through the API. The peer also accepts
@@ -72,7 +74,15 @@ after(async () => {
   await server?.close();
 });
 
-for (const step of steps) {
+const dumpDir = process.env.PEER_DIFF_DUMP;
+if (dumpDir) fs.mkdirSync(dumpDir, { recursive: true });
+const dump = (i, step, p, s) => {
+  if (!dumpDir) return;
+  const file = `${String(i).padStart(3, '0')}-${step.name.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-$/, '')}.json`;
+  fs.writeFileSync(path.join(dumpDir, file), `${JSON.stringify({ step: step.name, peer: p, stackyard: s }, null, 2)}\n`);
+};
+
+for (const [i, step] of steps.entries()) {
   test(step.name, async () => {
     const exchange = async (side) => {
       const req = {
@@ -82,18 +92,19 @@ for (const step of steps) {
         rawBody: step.rawBody,
         contentType: step.contentType,
       };
-      const answer = await side.send(req);
+      let answer = await side.send(req);
+      // Processing is asynchronous: poll each side until it reaches the state
+      // the step is about, then compare.
+      const deadline = Date.now() + 60_000;
+      while (step.until && !step.until(answer) && Date.now() < deadline) {
+        await sleep(500);
+        answer = await side.send(req);
+      }
       if (step.save) step.save(side.ctx, answer);
       return comparable(side.normalize(answer), step.compare);
     };
-    const deadline = Date.now() + (step.eventually ? 60_000 : 0);
-    for (;;) {
-      const [p, s] = await Promise.all([exchange(peer), exchange(stackyard)]);
-      if (Date.now() >= deadline || JSON.stringify(p) === JSON.stringify(s)) {
-        assert.deepEqual(s, p, `${step.name}: Stackyard (actual) differs from the Backstage peer (expected)`);
-        return;
-      }
-      await sleep(500);
-    }
+    const [p, s] = await Promise.all([exchange(peer), exchange(stackyard)]);
+    dump(i, step, p, s);
+    assert.deepEqual(s, p, `${step.name}: Stackyard (actual) differs from the Backstage peer (expected)`);
   });
 }

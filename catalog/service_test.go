@@ -1,0 +1,267 @@
+package catalog_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackyard/stackyard/catalog"
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/processing"
+	"github.com/stackyard/stackyard/catalog/query"
+	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/db/dbtest"
+	"github.com/stackyard/stackyard/schemas"
+)
+
+// harness is a real catalog (database, CUE validator, engine, index)
+// driven pass by pass.
+type harness struct {
+	svc    *catalog.Service
+	engine *processing.Engine
+	ctx    context.Context
+}
+
+func newHarness(t *testing.T, strategy string, files ...string) *harness {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st := store.New(dbtest.Open(t))
+	v, err := schemas.Compile(schemas.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locs []model.Location
+	for _, f := range files {
+		locs = append(locs, model.Location{Type: "file", Target: f})
+	}
+	urls := processing.NewURLReader([]string{"127.0.0.1"})
+	svc := catalog.New(st, query.NewIndex(), v, urls, catalog.Options{
+		ConfigLocations: locs, AllowedLocationTypes: []string{"url"}, ConflictStrategy: "reject",
+	}, log)
+	engine := processing.New(st, v, processing.Options{
+		Interval: time.Hour, OrphanStrategy: strategy,
+		Readers:    map[string]processing.Reader{"file": processing.FileReader{}, "url": urls},
+		OnStitched: svc.Stitched,
+	}, log)
+	svc.SetEngine(engine)
+	if err := svc.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{svc: svc, engine: engine, ctx: ctx}
+	h.settle(t)
+	return h
+}
+
+func (h *harness) settle(t *testing.T) {
+	t.Helper()
+	if err := h.engine.Settle(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (h *harness) entity(t *testing.T, ref string) model.Entity {
+	t.Helper()
+	r, err := model.ParseRef(ref, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := h.svc.ByName(h.ctx, r)
+	if err != nil {
+		t.Fatalf("ByName(%s): %v", ref, err)
+	}
+	var e model.Entity
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (h *harness) missing(t *testing.T, ref string) {
+	t.Helper()
+	r, _ := model.ParseRef(ref, "", "")
+	if _, err := h.svc.ByName(h.ctx, r); err == nil {
+		t.Fatalf("%s is still in the catalog", ref)
+	}
+}
+
+// refreshAll makes every root location due, as the refresh loop would.
+func (h *harness) refreshAll(t *testing.T, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		if err := h.svc.Refresh(h.ctx, "location:default/"+model.GeneratedLocationName("file", f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.settle(t)
+}
+
+func relations(e model.Entity) []string {
+	var out []string
+	list, _ := e["relations"].([]any)
+	for _, r := range list {
+		m := r.(map[string]any)
+		out = append(out, m["type"].(string)+" "+m["targetRef"].(string))
+	}
+	return out
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestService_IngestFixture(t *testing.T) {
+	t.Parallel()
+	all, _ := filepath.Abs("testdata/all.yaml")
+	h := newHarness(t, "delete", all)
+	worker := h.entity(t, "component:default/notifications-worker")
+	if worker.Namespace() != "default" || worker.Annotation(model.AnnotationManagedByOriginLocation) != "file:"+all {
+		t.Fatalf("annotations: %v", worker.Metadata())
+	}
+	if !strings.HasSuffix(worker.Annotation(model.AnnotationManagedByLocation), "/extra.yaml") {
+		t.Fatalf("managed-by-location = %q", worker.Annotation(model.AnnotationManagedByLocation))
+	}
+	if md := worker.Metadata(); md["uid"] == nil || md["etag"] == nil {
+		t.Fatalf("no uid or etag: %v", md)
+	}
+	if got := relations(worker); !slices.Contains(got, "ownedBy group:default/team-platform") {
+		t.Fatalf("relations = %v", got)
+	}
+	group := h.entity(t, "group:default/team-platform")
+	if got := relations(group); !slices.Contains(got, "ownerOf component:default/notifications-worker") {
+		t.Fatalf("group relations = %v", got)
+	}
+	if got := relations(group); !slices.IsSorted(got) {
+		t.Fatalf("relations not sorted: %v", got)
+	}
+}
+
+const component = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: svc
+  description: %s
+spec:
+  type: service
+  lifecycle: %s
+  owner: %s
+`
+
+const group = `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-a
+spec:
+  type: team
+  children: []
+`
+
+func TestService_InvalidLaterKeepsLastGood(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := filepath.Join(dir, "catalog-info.yaml")
+	writeFile(t, f, group+"---\n"+sprintf(component, "first", "production", "team-a"))
+	h := newHarness(t, "delete", f)
+	if d := h.entity(t, "component:default/svc").Metadata()["description"]; d != "first" {
+		t.Fatalf("description = %v", d)
+	}
+	writeFile(t, f, group+"---\n"+sprintf(component, "second", "prod", "team-a"))
+	h.refreshAll(t, f)
+	e := h.entity(t, "component:default/svc")
+	if d := e.Metadata()["description"]; d != "first" {
+		t.Fatalf("invalid version replaced the good one: description = %v", d)
+	}
+	items := e["status"].(map[string]any)["items"].([]any)
+	item := items[0].(map[string]any)
+	if item["type"] != model.StatusProcessingError || item["level"] != "error" || !strings.Contains(item["message"].(string), "lifecycle") {
+		t.Fatalf("status item = %v", item)
+	}
+}
+
+func TestService_NeverValidIsInvisible(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	writeFile(t, f, sprintf(component, "x", "nope", "team-a"))
+	h := newHarness(t, "delete", f)
+	h.missing(t, "component:default/svc")
+}
+
+func TestService_OrphanDeletedWithReverseRelations(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	writeFile(t, f, group+"---\n"+sprintf(component, "x", "production", "team-a"))
+	h := newHarness(t, "delete", f)
+	if got := relations(h.entity(t, "group:default/team-a")); !slices.Contains(got, "ownerOf component:default/svc") {
+		t.Fatalf("group relations = %v", got)
+	}
+	writeFile(t, f, group)
+	h.refreshAll(t, f)
+	h.missing(t, "component:default/svc")
+	if got := relations(h.entity(t, "group:default/team-a")); slices.Contains(got, "ownerOf component:default/svc") {
+		t.Fatalf("reverse relation survived: %v", got)
+	}
+}
+
+func TestService_ConflictFirstLocationWins(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	writeFile(t, first, group+"---\n"+sprintf(component, "from-a", "production", "team-a"))
+	writeFile(t, second, sprintf(component, "from-b", "production", "team-a"))
+	h := newHarness(t, "delete", first, second)
+	if d := h.entity(t, "component:default/svc").Metadata()["description"]; d != "from-a" {
+		t.Fatalf("description = %v, want the first location's", d)
+	}
+	loc := h.entity(t, "location:default/"+model.GeneratedLocationName("file", second))
+	status, _ := loc["status"].(map[string]any)
+	if status == nil || !strings.Contains(jsonString(status), "ConflictError") {
+		t.Fatalf("second location has no conflict error: %v", loc["status"])
+	}
+}
+
+func TestService_DanglingOwnerIsVisibleError(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	writeFile(t, f, sprintf(component, "x", "production", "team-nobody"))
+	h := newHarness(t, "delete", f)
+	e := h.entity(t, "component:default/svc")
+	if !strings.Contains(jsonString(e["status"]), "group:default/team-nobody") {
+		t.Fatalf("no dangling owner error: %v", e["status"])
+	}
+	problems, err := h.svc.ProcessingErrors(h.ctx, []string{"group:default/team-nobody"}, false, "")
+	if err != nil || len(problems) != 1 || problems[0].EntityRef != "component:default/svc" {
+		t.Fatalf("owner's processing errors = %+v, %v", problems, err)
+	}
+	others, err := h.svc.ProcessingErrors(h.ctx, []string{"group:default/other"}, false, "")
+	if err != nil || len(others) != 0 {
+		t.Fatalf("another owner sees %+v, %v", others, err)
+	}
+	if _, err := h.svc.ProcessingErrors(h.ctx, []string{"group:default/other"}, false, "group:default/team-nobody"); err == nil {
+		t.Fatal("asking for someone else's errors was allowed")
+	}
+	// The owner appears: the error goes away.
+	writeFile(t, f, sprintf(component, "x", "production", "team-a")+"---\n"+group)
+	h.refreshAll(t, f)
+	if e := h.entity(t, "component:default/svc"); e["status"] != nil {
+		t.Fatalf("status after fix = %v", e["status"])
+	}
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
