@@ -51,10 +51,13 @@ func (s *Service) QueryLocations(ctx context.Context, rawQuery json.RawMessage, 
 	if err != nil {
 		return LocationPage{}, err
 	}
+	matches, err := matchLocations(locs, pred)
+	if err != nil {
+		return LocationPage{}, err
+	}
 	page := LocationPage{Items: []model.Location{}, PageInfo: map[string]any{}}
-	for _, l := range locs {
-		rows := []query.Row{row("id", l.ID), row("type", l.Type), row("target", l.Target), row("entityref", l.EntityRef)}
-		if !pred.Match(rows) {
+	for i, l := range locs {
+		if matches[i] == nil {
 			continue
 		}
 		page.TotalItems++
@@ -69,6 +72,20 @@ func (s *Service) QueryLocations(ctx context.Context, rawQuery json.RawMessage, 
 		page.Items = append(page.Items, l)
 	}
 	return page, nil
+}
+
+// matchLocations evaluates a predicate over locations with the same
+// engine that filters entities: a small index keyed by location id, where
+// a nil slot means no match.
+func matchLocations(locs []model.Location, pred query.Predicate) ([][]byte, error) {
+	ix := query.NewIndex()
+	ids := make([]string, len(locs))
+	for i, l := range locs {
+		ids[i] = strings.ToLower(l.ID)
+		ix.Upsert(query.Doc{UID: l.ID, Ref: ids[i], JSON: []byte("{}"), Rows: []query.Row{
+			row("id", l.ID), row("type", l.Type), row("target", l.Target), row("entityref", l.EntityRef)}})
+	}
+	return ix.ByRefs(ids, pred, nil)
 }
 
 func row(k, v string) query.Row {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -11,9 +12,15 @@ import (
 	"github.com/stackyard/stackyard/internal/errs"
 )
 
-// List serves GET /entities.
+// List serves a paged GET /entities.
 func (s *Service) List(_ context.Context, req query.ListRequest) (query.ListResult, error) {
 	return s.index.List(req)
+}
+
+// Stream serves an unpaged GET /entities: every matching entity, read
+// from the index a chunk at a time.
+func (s *Service) Stream(_ context.Context, req query.ListRequest) (iter.Seq2[[]byte, error], error) {
+	return s.index.Stream(req)
 }
 
 // Query serves GET and POST /entities/by-query.
@@ -28,21 +35,7 @@ func (s *Service) Facets(_ context.Context, p query.Predicate, facets []string) 
 
 // ByRefs serves POST /entities/by-refs: one slot per ref, nil when absent.
 func (s *Service) ByRefs(_ context.Context, refs []string, p query.Predicate, fields []string) ([][]byte, error) {
-	items := s.index.ByRefs(refs, p)
-	if len(fields) == 0 {
-		return items, nil
-	}
-	for i, it := range items {
-		if it == nil {
-			continue
-		}
-		projected, err := query.Project(it, fields)
-		if err != nil {
-			return nil, err
-		}
-		items[i] = projected
-	}
-	return items, nil
+	return s.index.ByRefs(refs, p, fields)
 }
 
 // ByName returns the entity kind:namespace/name, matched case-insensitively.

@@ -104,6 +104,16 @@ func (s *Service) Stitched(finals []store.Final, seqs []int64) {
 	}
 }
 
+// Deleted is the engine's OnDeleted hook: deleted orphans leave the index
+// at once.
+func (s *Service) Deleted(uids []string) {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	for _, uid := range uids {
+		s.index.Remove(uid)
+	}
+}
+
 func rowsOf(in []store.SearchRow) []query.Row {
 	out := make([]query.Row, len(in))
 	for i, r := range in {

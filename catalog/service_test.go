@@ -52,6 +52,7 @@ func newHarness(t *testing.T, strategy string, files ...string) *harness {
 		Interval: time.Hour, OrphanStrategy: strategy,
 		Readers:    map[string]processing.Reader{"file": processing.FileReader{}, "url": urls},
 		OnStitched: svc.Stitched,
+		OnDeleted:  svc.Deleted,
 	}, log)
 	svc.SetEngine(engine)
 	if err := svc.Publish(ctx); err != nil {

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bufio"
+	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +24,13 @@ func (h *handler) entities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !req.Paged() {
+		items, err := h.svc.Stream(c.Request().Context(), req)
+		if err != nil {
+			return err
+		}
+		return writeArray(c, items)
+	}
 	res, err := h.svc.List(c.Request().Context(), req)
 	if err != nil {
 		return err
@@ -32,7 +41,23 @@ func (h *handler) entities(c echo.Context) error {
 		q.Set("after", res.NextAfter)
 		c.Response().Header().Set("Link", "</entities?"+q.Encode()+`>; rel="next"`)
 	}
-	return writeArray(c, res.Each)
+	return httpx.JSONBytes(c, http.StatusOK, joinArray(res.Items))
+}
+
+func joinArray(items [][]byte) []byte {
+	n := 2
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, '[')
+	for i, it := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, it...)
+	}
+	return append(buf, ']')
 }
 
 func listRequest(p params) (query.ListRequest, error) {
@@ -62,34 +87,41 @@ func listRequest(p params) (query.ListRequest, error) {
 			return req, errs.Input("Invalid limit, must be greater than zero")
 		}
 	}
-	req.After = p.get("after")
+	if p.has("after") {
+		after := p.get("after")
+		req.After = &after
+	}
 	return req, nil
 }
 
 func fields(f []string) ([]string, error) {
-	return f, query.ValidateFields(f)
+	_, err := query.CompileFields(f)
+	return f, err
 }
 
 // writeArray streams a JSON array item by item, so a full catalog is never
 // held in memory as one response.
-func writeArray(c echo.Context, each func(yield func([]byte) bool)) error {
+func writeArray(c echo.Context, items iter.Seq2[[]byte, error]) error {
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte{'['})
+	buf := bufio.NewWriterSize(w, 64<<10)
+	buf.WriteByte('[')
 	first := true
-	each(func(b []byte) bool {
+	for item, err := range items {
+		if err != nil {
+			return err // headers are sent: the error handler only logs
+		}
 		if !first {
-			if _, err := w.Write([]byte{','}); err != nil {
-				return false
-			}
+			buf.WriteByte(',')
 		}
 		first = false
-		_, err := w.Write(b)
-		return err == nil
-	})
-	_, err := w.Write([]byte{']'})
-	return err
+		if _, err := buf.Write(item); err != nil {
+			return nil // the client went away
+		}
+	}
+	buf.WriteByte(']')
+	return buf.Flush()
 }
 
 func (h *handler) byUID(c echo.Context) error {

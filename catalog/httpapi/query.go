@@ -18,7 +18,7 @@ func (h *handler) queryGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req := query.QueryRequest{Cursor: p.get("cursor"), TotalItems: true}
+	req := query.QueryRequest{Cursor: p.get("cursor")}
 	if req.Filter, err = query.ParseFilters(p.list("filter")); err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (h *handler) queryGet(c echo.Context) error {
 	switch p.get("totalItems") {
 	case "", "include":
 	case "exclude":
-		req.TotalItems = false
+		req.SkipTotalItems = true
 	default:
 		return errs.Input("request/query/totalItems must be equal to one of the allowed values: include, exclude")
 	}
@@ -80,7 +80,7 @@ func (h *handler) queryPost(c echo.Context) error {
 	if err := httpx.BindJSON(c, &body); err != nil {
 		return err
 	}
-	req := query.QueryRequest{Cursor: body.Cursor, Limit: body.Limit, Offset: body.Offset, TotalItems: body.TotalItems != "exclude"}
+	req := query.QueryRequest{Cursor: body.Cursor, Limit: body.Limit, Offset: body.Offset, SkipTotalItems: body.TotalItems == "exclude"}
 	var err error
 	if req.Filter, err = predicate(body.Query); err != nil {
 		return err

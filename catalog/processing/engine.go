@@ -25,7 +25,9 @@ type Options struct {
 	Readers        map[string]Reader
 	// OnStitched is called after final entities were committed.
 	OnStitched func(finals []store.Final, seqs []int64)
-	// OnPass is called after a pass in which nothing was due any more.
+	// OnDeleted is called with the uids of deleted orphans.
+	OnDeleted func(uids []string)
+	// OnIdle is called after a pass in which nothing was due any more.
 	OnIdle func()
 }
 
@@ -73,7 +75,7 @@ func (e *Engine) Run(ctx context.Context) {
 		}
 		if e.opts.OrphanStrategy != "keep" && time.Since(lastOrphans) > 2*time.Second {
 			lastOrphans = time.Now()
-			if n, err := e.store.DeleteOrphans(ctx); err != nil && ctx.Err() == nil {
+			if n, err := e.deleteOrphans(ctx); err != nil && ctx.Err() == nil {
 				e.log.Error("delete orphans", "err", err)
 			} else if n > 0 {
 				e.log.Info("deleted orphaned entities", "count", n)
@@ -132,10 +134,20 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		return len(claimed), nil
 	}
 	conflicts, err := e.store.WriteResults(ctx, results)
-	for parent, refs := range conflicts {
-		e.log.Warn("conflicting entity refs", "location", parent, "refs", refs)
+	if err != nil {
+		return 0, err
 	}
-	return len(claimed), err
+	if len(conflicts) > 0 {
+		// Two locations in one batch emitted the same ref; the first write
+		// won. Reprocess the losers now so the conflict shows up on them.
+		parents := make([]string, 0, len(conflicts))
+		for parent, refs := range conflicts {
+			e.log.Warn("conflicting entity refs", "location", parent, "refs", refs)
+			parents = append(parents, parent)
+		}
+		return len(claimed), e.store.ScheduleRefresh(ctx, parents)
+	}
+	return len(claimed), nil
 }
 
 // result turns an outcome into a store result; changed is false when
@@ -181,9 +193,17 @@ func (e *Engine) Settle(ctx context.Context) error {
 		if e.opts.OrphanStrategy == "keep" {
 			return nil
 		}
-		n, err := e.store.DeleteOrphans(ctx)
+		n, err := e.deleteOrphans(ctx)
 		if err != nil || n == 0 {
 			return err
 		}
 	}
+}
+
+func (e *Engine) deleteOrphans(ctx context.Context) (int, error) {
+	uids, err := e.store.DeleteOrphans(ctx)
+	if len(uids) > 0 && e.opts.OnDeleted != nil {
+		e.opts.OnDeleted(uids)
+	}
+	return len(uids), err
 }

@@ -85,14 +85,14 @@ func growBits(words []uint64, d uint32) []uint64 {
 
 // and returns the intersection of a and b.
 func and(a, b *docset) *docset {
-	if a.n > b.n {
-		a, b = b, a
+	if a == b {
+		return a
 	}
-	switch {
-	case a.n == 0:
+	if a, b = sparseFirst(a, b); a.n == 0 || b.n == 0 {
 		return emptySet
-	case !a.dense():
-		out := make([]uint32, 0, a.n)
+	}
+	if !a.dense() {
+		out := make([]uint32, 0, min(a.n, b.n))
 		for _, d := range a.ids {
 			if b.has(d) {
 				out = append(out, d)
@@ -105,6 +105,18 @@ func and(a, b *docset) *docset {
 		words[i] = a.bits[i] & b.bits[i]
 	}
 	return bitSet(words)
+}
+
+// sparseFirst orders two sets so that the first is an id list if either
+// is, the smaller one if both are.
+func sparseFirst(a, b *docset) (*docset, *docset) {
+	switch {
+	case a.dense() && !b.dense():
+		return b, a
+	case !a.dense() && !b.dense() && a.n > b.n:
+		return b, a
+	}
+	return a, b
 }
 
 // or returns the union of a and b.
@@ -168,12 +180,7 @@ func andNot(a, b *docset) *docset {
 
 // andCount returns the size of the intersection without building it.
 func andCount(a, b *docset) int {
-	if a.n > b.n {
-		a, b = b, a
-	}
-	if a.n == 0 {
-		return 0
-	}
+	a, b = sparseFirst(a, b)
 	n := 0
 	if !a.dense() {
 		for _, d := range a.ids {

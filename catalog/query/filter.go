@@ -18,12 +18,14 @@ import (
 //     different keys are ANDed ({"$all": [...]});
 //   - a set with no statements is ignored.
 //
+// Invalid UTF-8 bytes become U+FFFD, as in JSON and JavaScript strings.
 // No sets (or only empty ones) give the empty predicate. A statement with an
-// empty key is an InputError.
+// empty key, or a key starting with '$' (which Backstage would read as an
+// operator), is an InputError.
 func ParseFilters(sets []string) (Predicate, error) {
 	var outer []*pnode
 	for _, set := range sets {
-		conds, err := parseFilterSet(set)
+		conds, err := parseFilterSet(validUTF8(set))
 		if err != nil {
 			return Predicate{}, err
 		}
@@ -83,8 +85,25 @@ func parseFilterSet(set string) ([]cond, error) {
 	conds := make([]cond, len(entries))
 	for i, e := range entries {
 		conds[i] = filterCond(e.key, e.values, e.hasVal)
+		if strings.HasPrefix(e.key, "$") {
+			return nil, operatorKeyError(conds[i])
+		}
 	}
 	return conds, nil
+}
+
+// operatorKeyError is the error Backstage raises when a filter key, turned
+// into a predicate, reads as a logical operator.
+func operatorKeyError(c cond) error {
+	if c.key == "$not" && c.kind == cEq {
+		lit := appendJSONString(nil, c.vals[0].lit)
+		return errs.Input("Invalid filter predicate: top-level primitive values are not supported. Wrap the value in a field expression, e.g. { \"kind\": %s }", lit)
+	}
+	got := (&pnode{kind: pFields, conds: []cond{c}}).appendJSON(nil)
+	if c.key == "$not" {
+		got = c.appendMatcher(nil)
+	}
+	return errs.Input("Invalid filter predicate: operators must be a single $all or $any with an array, or $not, but got %s", got)
 }
 
 // filterCond converts one filter key and its values the way Backstage's

@@ -162,3 +162,18 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// validUTF8 replaces every byte that is not part of valid UTF-8 with U+FFFD,
+// as encoding/json does when decoding strings.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(r) // RuneError for an invalid byte, consuming one byte
+		i += n
+	}
+	return b.String()
+}

@@ -13,113 +13,167 @@ const (
 // holding a single doc id. Doc ids stay below it.
 const listBit = 1 << 31
 
-func pairKey(key, val uint32) uint64 { return uint64(key)<<32 | uint64(val) }
-
-// postings maps (key id, value id) pairs to the docs that have such a row.
-// Most pairs belong to exactly one doc (names, uids, slugs), so a single doc
-// id is stored inline in the map value; only shared pairs get a docset.
-// Multi-doc postings switch between a sorted id list and a bitmap depending
-// on how much of the id space they cover.
+// postings maps (key id, value id) pairs to the docs that have such a row;
+// the value anyVal stands for "any row with this key". Most pairs belong to
+// exactly one doc (names, uids, slugs), so the table stores just a doc id for
+// them and no key at all: a candidate is confirmed by looking the pair up in
+// that doc's rows. Shared pairs get a plist, which records its pair and
+// switches between a sorted id list and a bitmap depending on how much of
+// the id space it covers. The table costs about 12 bytes per pair.
 type postings struct {
-	m     map[uint64]uint32
-	lists []*docset
-	free  []uint32
+	idx    hashIndex
+	lists  []plist
+	free   []uint32
+	docHas func(d, key, val uint32) bool // whether doc d has a row (key, val)
 }
 
-func newPostings() postings {
-	return postings{m: map[uint64]uint32{}}
+// plist is a posting shared by several docs. Up to smallList docs are kept
+// inline, which covers most shared pairs without a docset allocation.
+type plist struct {
+	key, val uint32
+	n        uint32 // inline members in small; 0 when set is used
+	small    [smallList]uint32
+	set      *docset
 }
 
-// get returns the docs of pair, or the empty set.
-func (p *postings) get(pair uint64) *docset {
-	e, ok := p.m[pair]
-	switch {
-	case !ok:
+const smallList = 4
+
+// docs returns the members as a docset.
+func (l *plist) docs() *docset {
+	if l.set != nil {
+		return l.set
+	}
+	return idSet(l.small[:l.n:l.n])
+}
+
+func pairHash(key, val uint32) uint32 {
+	x := uint64(key)<<32 | uint64(val)
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return uint32(x >> 32)
+}
+
+// slot finds the table position of the pair, or -1.
+func (p *postings) slot(key, val uint32) int {
+	return p.idx.slot(pairHash(key, val), func(e uint32) bool {
+		if e&listBit != 0 {
+			l := p.lists[e&^listBit]
+			return l.key == key && l.val == val
+		}
+		return p.docHas(e, key, val)
+	})
+}
+
+// get returns the docs of the pair, or the empty set.
+func (p *postings) get(key, val uint32) *docset {
+	i := p.slot(key, val)
+	if i < 0 {
 		return emptySet
-	case e&listBit == 0:
+	}
+	e := uint32(p.idx.slots[i]) - 1
+	if e&listBit == 0 {
 		return idSet([]uint32{e})
 	}
-	return p.lists[e&^listBit]
+	return p.lists[e&^listBit].docs()
 }
 
-// count returns the number of docs of pair.
-func (p *postings) count(pair uint64) int {
-	e, ok := p.m[pair]
-	switch {
-	case !ok:
-		return 0
-	case e&listBit == 0:
-		return 1
-	}
-	return p.lists[e&^listBit].n
-}
-
-// add records that doc d has pair. universe is the size of the doc id space,
-// which decides when a list becomes a bitmap.
-func (p *postings) add(pair uint64, d uint32, universe int) {
-	e, ok := p.m[pair]
-	switch {
-	case !ok:
-		p.m[pair] = d
-		return
-	case e == d:
-		return
-	case e&listBit == 0:
-		ids := []uint32{min(e, d), max(e, d)}
-		p.m[pair] = p.newList(idSet(ids))
+// add records that doc d has the pair. The doc's rows must already hold it.
+// universe is the size of the doc id space, which decides when a list
+// becomes a bitmap.
+func (p *postings) add(key, val, d uint32, universe int) {
+	i := p.slot(key, val)
+	if i < 0 {
+		p.idx.insert(pairHash(key, val), d)
 		return
 	}
-	s := p.lists[e&^listBit]
-	if s.dense() {
-		if !s.has(d) {
-			s.bits = growBits(s.bits, d)
-			s.bits[d>>6] |= 1 << (d & 63)
-			s.n++
+	e := uint32(p.idx.slots[i]) - 1
+	if e&listBit == 0 {
+		if e != d {
+			p.idx.set(i, p.newList(plist{key: key, val: val, n: 2, small: [smallList]uint32{min(e, d), max(e, d)}}))
 		}
 		return
 	}
-	i, found := slices.BinarySearch(s.ids, d)
-	if found {
+	l := &p.lists[e&^listBit]
+	if l.set == nil {
+		ids := l.small[:l.n]
+		j, found := slices.BinarySearch(ids, d)
+		switch {
+		case found:
+			return
+		case l.n < smallList:
+			copy(l.small[j+1:l.n+1], l.small[j:l.n])
+			l.small[j] = d
+			l.n++
+			return
+		}
+		l.set = idSet(slices.Insert(slices.Clone(ids), j, d))
+		l.n = 0
 		return
 	}
-	s.ids = slices.Insert(s.ids, i, d)
-	s.n++
-	if s.n > 64 && s.n*32 > universe {
-		s.bits, s.ids = s.toBits(universe/64+1), nil
+	s := l.set
+	switch {
+	case s.has(d):
+	case s.dense():
+		s.bits = growBits(s.bits, d)
+		s.bits[d>>6] |= 1 << (d & 63)
+		s.n++
+	default:
+		j, _ := slices.BinarySearch(s.ids, d)
+		s.ids = slices.Insert(s.ids, j, d)
+		s.n++
+		if s.n > 64 && s.n*32 > universe {
+			s.bits, s.ids = s.toBits(universe/64+1), nil
+		}
 	}
 }
 
-// remove records that doc d no longer has pair.
-func (p *postings) remove(pair uint64, d uint32, universe int) {
-	e, ok := p.m[pair]
-	switch {
-	case !ok:
+// remove records that doc d no longer has the pair. The doc's rows must
+// still hold it.
+func (p *postings) remove(key, val, d uint32, universe int) {
+	i := p.slot(key, val)
+	if i < 0 {
 		return
-	case e&listBit == 0:
+	}
+	e := uint32(p.idx.slots[i]) - 1
+	if e&listBit == 0 {
 		if e == d {
-			delete(p.m, pair)
+			p.idx.removeAt(i)
 		}
 		return
 	}
 	li := e &^ listBit
-	s := p.lists[li]
+	l := &p.lists[li]
+	if l.set == nil {
+		j, found := slices.BinarySearch(l.small[:l.n], d)
+		if !found {
+			return
+		}
+		copy(l.small[j:], l.small[j+1:l.n])
+		if l.n--; l.n == 1 {
+			p.idx.set(i, l.small[0])
+			p.lists[li] = plist{}
+			p.free = append(p.free, li)
+		}
+		return
+	}
+	s := l.set
 	if !s.has(d) {
 		return
 	}
 	if s.dense() {
 		s.bits[d>>6] &^= 1 << (d & 63)
 	} else {
-		i, _ := slices.BinarySearch(s.ids, d)
-		s.ids = slices.Delete(s.ids, i, i+1)
+		j, _ := slices.BinarySearch(s.ids, d)
+		s.ids = slices.Delete(s.ids, j, j+1)
 	}
 	s.n--
 	switch {
-	case s.n == 1:
-		var last uint32
-		s.each(func(x uint32) bool { last = x; return false })
-		p.m[pair] = last
-		p.lists[li] = nil
-		p.free = append(p.free, li)
+	case s.n <= smallList:
+		l.n, l.set = 0, nil
+		s.each(func(x uint32) bool { l.small[l.n] = x; l.n++; return true })
 	case s.dense() && s.n*64 < universe:
 		ids := make([]uint32, 0, s.n)
 		s.each(func(x uint32) bool { ids = append(ids, x); return true })
@@ -127,13 +181,31 @@ func (p *postings) remove(pair uint64, d uint32, universe int) {
 	}
 }
 
-func (p *postings) newList(s *docset) uint32 {
+func (p *postings) newList(l plist) uint32 {
 	if n := len(p.free); n > 0 {
 		li := p.free[n-1]
 		p.free = p.free[:n-1]
-		p.lists[li] = s
+		p.lists[li] = l
 		return li | listBit
 	}
-	p.lists = append(p.lists, s)
+	p.lists = append(p.lists, l)
 	return uint32(len(p.lists)-1) | listBit
 }
+
+// docHasRow reports whether rows hold (key, val), where val anyVal means any
+// row with the key.
+func docHasRow(rows []row, key, val uint32) bool {
+	kr := keyRows(rows, key)
+	if val == anyVal {
+		return len(kr) > 0
+	}
+	for _, r := range kr {
+		if r.val == val {
+			return true
+		}
+	}
+	return false
+}
+
+// pairKey packs a (key, value) pair into one sortable word.
+func pairKey(key, val uint32) uint64 { return uint64(key)<<32 | uint64(val) }

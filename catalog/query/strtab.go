@@ -29,10 +29,23 @@ type strtab struct {
 	dead   int // bytes of forgotten strings still in the arena
 }
 
-// strLoc is where a string's bytes are.
-type strLoc struct {
-	chunk, off, len uint32
+// strLoc is where a string's bytes are: chunk<<40 | offset<<20 | length. A
+// string of strChunkSize bytes or more gets a chunk of its own and the
+// length wholeChunk.
+type strLoc uint64
+
+const wholeChunk = 1<<20 - 1
+
+func makeLoc(chunk, off, n int) strLoc {
+	if n >= wholeChunk {
+		n = wholeChunk
+	}
+	return strLoc(uint64(chunk)<<40 | uint64(off)<<20 | uint64(n))
 }
+
+func (l strLoc) chunk() int { return int(l >> 40) }
+func (l strLoc) off() int   { return int(l>>20) & wholeChunk }
+func (l strLoc) len() int   { return int(l) & wholeChunk }
 
 func newStrtab() *strtab {
 	return &strtab{seed: maphash.MakeSeed()}
@@ -45,11 +58,19 @@ func (t *strtab) hash(s string) uint32 {
 
 // str returns the string with the given id.
 func (t *strtab) str(id uint32) string {
-	l := t.locs[id]
-	if l.len == 0 {
+	return t.at(t.chunks, t.locs[id])
+}
+
+func (t *strtab) at(chunks [][]byte, l strLoc) string {
+	switch n := l.len(); n {
+	case 0:
 		return ""
+	case wholeChunk:
+		c := chunks[l.chunk()]
+		return unsafe.String(&c[0], len(c))
+	default:
+		return unsafe.String(&chunks[l.chunk()][l.off()], n)
 	}
-	return unsafe.String(&t.chunks[l.chunk][l.off], int(l.len))
 }
 
 // lookup returns the id of s without taking a reference.
@@ -69,7 +90,7 @@ func (t *strtab) intern(s string) uint32 {
 		id, t.free = t.free[n-1], t.free[:n-1]
 	} else {
 		id = uint32(len(t.locs))
-		t.locs = append(t.locs, strLoc{})
+		t.locs = append(t.locs, 0)
 		t.refs = append(t.refs, 0)
 	}
 	t.locs[id] = t.store(s)
@@ -92,27 +113,34 @@ func (t *strtab) release(id uint32) {
 	t.idx.remove(t.hash(s), id)
 	t.live -= len(s)
 	t.dead += len(s)
-	t.locs[id] = strLoc{}
+	t.locs[id] = 0
 	t.free = append(t.free, id)
 	if t.dead > 4*strChunkSize && t.dead > t.live {
 		t.compact()
 	}
 }
 
-// store copies s into the arena.
+// store copies s into the arena. A string too long for a chunk gets a chunk
+// of its own; the next short string then starts a fresh chunk.
 func (t *strtab) store(s string) strLoc {
-	if len(s) == 0 {
-		return strLoc{}
+	switch {
+	case len(s) == 0:
+		return 0
+	case len(s) >= wholeChunk:
+		c := make([]byte, len(s)) // len == cap: nothing is appended after it
+		copy(c, s)
+		t.chunks = append(t.chunks, c)
+		return makeLoc(len(t.chunks)-1, 0, len(s))
 	}
 	n := len(t.chunks)
 	if n == 0 || len(t.chunks[n-1])+len(s) > cap(t.chunks[n-1]) {
-		t.chunks = append(t.chunks, make([]byte, 0, max(strChunkSize, len(s))))
+		t.chunks = append(t.chunks, make([]byte, 0, strChunkSize))
 		n++
 	}
 	c := t.chunks[n-1]
 	off := len(c)
 	t.chunks[n-1] = append(c, s...)
-	return strLoc{chunk: uint32(n - 1), off: uint32(off), len: uint32(len(s))}
+	return makeLoc(n-1, off, len(s))
 }
 
 // compact copies the live strings into fresh chunks. Old chunks stay alive
@@ -121,9 +149,8 @@ func (t *strtab) compact() {
 	old := t.chunks
 	t.chunks = nil
 	for id, l := range t.locs {
-		if t.refs[id] > 0 && l.len > 0 {
-			src := unsafe.String(&old[l.chunk][l.off], int(l.len))
-			t.locs[id] = t.store(src)
+		if t.refs[id] > 0 && l.len() > 0 {
+			t.locs[id] = t.store(t.at(old, l))
 		}
 	}
 	t.dead = 0
@@ -138,5 +165,5 @@ func (t *strtab) bytes() int {
 	for _, c := range t.chunks {
 		n += cap(c)
 	}
-	return n + cap(t.locs)*12 + cap(t.refs)*4 + len(t.idx.slots)*8
+	return n + cap(t.locs)*8 + cap(t.refs)*4 + len(t.idx.slots)*8
 }

@@ -96,9 +96,9 @@ func (s *Store) deleteEntities(ctx context.Context, ids, refs []string) error {
 
 // DeleteOrphans deletes every entity that nothing emits any more, again and
 // again until none is left (a deleted Location orphans its children). It
-// returns how many it deleted.
-func (s *Store) DeleteOrphans(ctx context.Context) (int, error) {
-	total := 0
+// returns the uids it deleted.
+func (s *Store) DeleteOrphans(ctx context.Context) ([]string, error) {
+	var deleted []string
 	for {
 		var rows []struct {
 			EntityID  string
@@ -107,10 +107,10 @@ func (s *Store) DeleteOrphans(ctx context.Context) (int, error) {
 		err := s.q(ctx).Raw(`SELECT entity_id, entity_ref FROM refresh_state r WHERE NOT EXISTS
 (SELECT 1 FROM refresh_state_references x WHERE x.target_entity_ref = r.entity_ref) LIMIT 1000`).Scan(&rows).Error
 		if err != nil {
-			return total, translate(err)
+			return deleted, translate(err)
 		}
 		if len(rows) == 0 {
-			return total, nil
+			return deleted, nil
 		}
 		ids := make([]string, len(rows))
 		refs := make([]string, len(rows))
@@ -118,9 +118,9 @@ func (s *Store) DeleteOrphans(ctx context.Context) (int, error) {
 			ids[i], refs[i] = r.EntityID, r.EntityRef
 		}
 		if err := s.InTx(ctx, func(tx *Store) error { return tx.deleteEntities(ctx, ids, refs) }); err != nil {
-			return total, err
+			return deleted, err
 		}
-		total += len(rows)
+		deleted = append(deleted, ids...)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/stackyard/stackyard/catalog/store"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/internal/db"
+	scafhttp "github.com/stackyard/stackyard/scaffolder/httpapi"
 	"github.com/stackyard/stackyard/schemas"
 )
 
@@ -51,6 +52,7 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	e := newServer(cfg, svc, log)
+	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, log), scaffolderPrincipal)
 	srv := &http.Server{Addr: cfg.Server.Listen, Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -108,6 +110,7 @@ func newCatalog(cfg *config.Config, st *store.Store, log *slog.Logger) (*catalog
 		Rules:          rules,
 		Readers:        map[string]processing.Reader{"file": processing.FileReader{}, "url": urls},
 		OnStitched:     svc.Stitched,
+		OnDeleted:      svc.Deleted,
 		OnIdle:         svc.Idle,
 	}, log)
 	svc.SetEngine(engine)

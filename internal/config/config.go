@@ -24,6 +24,8 @@ type Config struct {
 	Database Database `yaml:"database"`
 	Catalog  Catalog  `yaml:"catalog"`
 	Auth     Auth     `yaml:"auth"`
+	// Scaffolder configures the scaffolder's task workers.
+	Scaffolder Scaffolder `yaml:"scaffolder"`
 
 	// Dir is the directory of the config file; relative file targets resolve against it.
 	Dir string `yaml:"-"`
@@ -84,6 +86,33 @@ type Reading struct {
 // ReadingHost is one allowed host, "name[:port]" or "*.suffix".
 type ReadingHost struct {
 	Host string `yaml:"host"`
+}
+
+// Scaffolder configures task execution (Backstage's scaffolder.*).
+type Scaffolder struct {
+	// Concurrency is how many tasks this process runs at once (default
+	// 10); 0 runs none, so the process serves the API only.
+	Concurrency *int `yaml:"concurrency"`
+	// WorkspaceDir holds one directory per running task (default: the OS
+	// temp dir). Relative paths resolve against the config file.
+	WorkspaceDir string `yaml:"workspaceDir"`
+	// HeartbeatInterval is how often running tasks are marked alive (1s).
+	HeartbeatInterval Duration `yaml:"heartbeatInterval"`
+	// StaleTimeout is how old a heartbeat may get before another worker
+	// takes the task over (30s).
+	StaleTimeout Duration `yaml:"staleTimeout"`
+	// Reading lists the hosts fetch:* actions may read from.
+	Reading Reading `yaml:"reading"`
+	// Publish bounds where publish:git may push.
+	Publish ScaffolderPublish `yaml:"publish"`
+}
+
+// ScaffolderPublish bounds the targets of publish:git.
+type ScaffolderPublish struct {
+	// AllowedHosts are the hosts of http(s) remotes ("host[:port]" or "*.suffix").
+	AllowedHosts []string `yaml:"allowedHosts"`
+	// LocalRoots are the directories local repositories may live under.
+	LocalRoots []string `yaml:"localRoots"`
 }
 
 // Policy tightens the CUE platform policy without a rebuild.
@@ -216,6 +245,16 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Catalog.DefaultLocationConflictStrategy == "" {
 		c.Catalog.DefaultLocationConflictStrategy = "reject"
+	}
+	if c.Scaffolder.Concurrency == nil {
+		n := 10
+		c.Scaffolder.Concurrency = &n
+	}
+	if c.Scaffolder.HeartbeatInterval == 0 {
+		c.Scaffolder.HeartbeatInterval = Duration(time.Second)
+	}
+	if c.Scaffolder.StaleTimeout == 0 {
+		c.Scaffolder.StaleTimeout = Duration(30 * time.Second)
 	}
 }
 

@@ -77,4 +77,31 @@ CREATE TABLE catalog_seq (
 );
 INSERT INTO catalog_seq (id, seq) VALUES (1, 0)
 `},
+	{2, "scaffolder", `
+CREATE TABLE scaffolder_tasks (
+  id VARCHAR(36) PRIMARY KEY,
+  spec TEXT NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  created_at BIGINT NOT NULL,
+  queued_at BIGINT NOT NULL,
+  last_heartbeat_at BIGINT,
+  created_by TEXT,
+  node_id TEXT,
+  needs_secrets INTEGER NOT NULL DEFAULT 0,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX scaffolder_tasks_claim_idx ON scaffolder_tasks (status, queued_at);
+CREATE INDEX scaffolder_tasks_created_at_idx ON scaffolder_tasks (created_at);
+CREATE INDEX scaffolder_tasks_created_by_idx ON scaffolder_tasks (created_by, created_at);
+CREATE INDEX scaffolder_tasks_node_idx ON scaffolder_tasks (node_id);
+CREATE TABLE scaffolder_task_events (
+  id {{serial}},
+  task_id VARCHAR(36) NOT NULL REFERENCES scaffolder_tasks (id) ON DELETE CASCADE,
+  event_type VARCHAR(16) NOT NULL,
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX scaffolder_task_events_task_idx ON scaffolder_task_events (task_id, id)
+`},
 }

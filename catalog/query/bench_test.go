@@ -1,0 +1,213 @@
+package query
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchN is the catalog size of the benchmarks; -short uses 10,000.
+func benchN() int {
+	if testing.Short() {
+		return 10_000
+	}
+	return 100_000
+}
+
+var benchCorpus = sync.OnceValues(func() ([]Doc, error) {
+	ents := generateEntities(benchN(), 1)
+	return docsFor(panicTB{}, ents), nil
+})
+
+// benchIndex returns an index loaded with the generated corpus, shared by the
+// read benchmarks.
+var benchIndex = sync.OnceValue(func() *Index {
+	docs, _ := benchCorpus()
+	ix := NewIndex()
+	for _, d := range docs {
+		ix.Upsert(d)
+	}
+	return ix
+})
+
+func BenchmarkQueryKindComponent(b *testing.B) {
+	ix := benchIndex()
+	req := QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := ix.Query(req)
+		if err != nil || len(r.Items) != 100 || r.TotalItems == 0 {
+			b.Fatal(err, len(r.Items))
+		}
+	}
+}
+
+func BenchmarkQueryKindComponentNextPage(b *testing.B) {
+	ix := benchIndex()
+	first, err := ix.Query(QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := QueryRequest{Cursor: first.NextCursor, Limit: ptr(100)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if r, err := ix.Query(req); err != nil || len(r.Items) != 100 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkQueryOrderByName(b *testing.B) {
+	ix := benchIndex()
+	req := QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100), OrderField: &Order{Field: "metadata.name"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if r, err := ix.Query(req); err != nil || len(r.Items) != 100 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkQueryFullText(b *testing.B) {
+	ix := benchIndex()
+	req := QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100),
+		FullText: &FullText{Term: "billing-gate", Fields: []string{"metadata.name", "metadata.title"}}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ix.Query(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkByRef(b *testing.B) {
+	ix := benchIndex()
+	docs, _ := benchCorpus()
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if _, ok := ix.ByRef(docs[i%len(docs)].Ref); !ok {
+			b.Fatal("missing")
+		}
+		i++
+	}
+}
+
+func BenchmarkFacetsLifecycle(b *testing.B) {
+	ix := benchIndex()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if f := ix.Facets(Predicate{}, []string{"spec.lifecycle"}); len(f["spec.lifecycle"]) != 3 {
+			b.Fatal(f)
+		}
+	}
+}
+
+func BenchmarkFacetsFiltered(b *testing.B) {
+	ix := benchIndex()
+	p := mustFilters(b, "kind=component")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		ix.Facets(p, []string{"spec.lifecycle", "spec.type", "metadata.tags"})
+	}
+}
+
+// BenchmarkUpsert measures re-indexing changed entities (a new etag and
+// description each time) in a full index.
+func BenchmarkUpsert(b *testing.B) {
+	docs, _ := benchCorpus()
+	ix := NewIndex()
+	for _, d := range docs {
+		ix.Upsert(d)
+	}
+	variants := make([]Doc, 1000)
+	for i := range variants {
+		d := docs[i*len(docs)/len(variants)]
+		d.Rows = append(append([]Row(nil), d.Rows...), Row{Key: "metadata.description", Value: fmt.Sprint("changed ", i), HasValue: true, Original: fmt.Sprint("Changed ", i)})
+		variants[i] = d
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			ix.Upsert(variants[i/2%len(variants)])
+		} else {
+			ix.Upsert(docs[(i/2%len(variants))*len(docs)/len(variants)])
+		}
+		i++
+	}
+}
+
+// BenchmarkLoad measures building the index from scratch.
+func BenchmarkLoad(b *testing.B) {
+	docs, _ := benchCorpus()
+	b.ReportAllocs()
+	for b.Loop() {
+		ix := NewIndex()
+		for _, d := range docs {
+			ix.Upsert(d)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/entity")
+}
+
+// TestIndexMemory reports the heap held by an index of the benchmark corpus
+// (run with -v; skipped with -short).
+func TestIndexMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 100,000 entities")
+	}
+	docs, _ := benchCorpus()
+	jsonBytes := 0
+	for _, d := range docs {
+		jsonBytes += len(d.JSON)
+	}
+	allocBefore, inuseBefore := heapStats()
+	start := time.Now()
+	ix := NewIndex()
+	for _, d := range docs {
+		ix.Upsert(Doc{UID: d.UID, Ref: d.Ref, JSON: d.JSON, Rows: d.Rows})
+	}
+	load := time.Since(start)
+	ix.Facets(Predicate{}, []string{"kind", "spec.lifecycle"})
+	if _, err := ix.Query(QueryRequest{OrderField: &Order{Field: "metadata.name"}, Limit: ptr(10)}); err != nil {
+		t.Fatal(err)
+	}
+	allocAfter, inuseAfter := heapStats()
+	if path := os.Getenv("QUERY_HEAP_PROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.KeepAlive(ix)
+	t.Logf("N=%d: load %v (%.1f µs/entity); index HeapAlloc +%.1f MiB, HeapInuse +%.1f MiB, not counting %.1f MiB of entity JSON shared with the corpus; %d strings, %d posting pairs",
+		len(docs), load, float64(load.Microseconds())/float64(len(docs)), mib(allocAfter-allocBefore), mib(inuseAfter-inuseBefore), mib(uint64(jsonBytes)), ix.strs.len(), ix.post.idx.n)
+}
+
+// heapStats returns HeapAlloc and HeapInuse after a full collection.
+func heapStats() (alloc, inuse uint64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc, m.HeapInuse
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }

@@ -1,0 +1,65 @@
+// Package query is the catalog's read engine: an in-memory index of the final
+// (stitched) entities that answers every read of the Backstage catalog API,
+// and the two query languages that select entities, filter sets (?filter=)
+// and predicates (the "query" of POST bodies).
+//
+// The database stays the source of truth. Each replica loads the final
+// entities into an Index at start-up and keeps it current with Upsert and
+// Remove as stitching writes them; reads never touch the database.
+//
+// # Semantics
+//
+// Matching follows Backstage's search table exactly: SearchRows flattens an
+// entity into lower-cased (key, value) rows (buildEntitySearch), and a filter
+// key matches when the entity has a row with that key (and value). Query is
+// GET/POST /entities/by-query (queryEntities of catalog backend 4.x), List
+// and Stream are GET /entities, ByRefs is POST /entities/by-refs, Facets is
+// /entity-facets, and Projection implements the fields parameter. Cursors
+// have the shape of Backstage's, including the "query" member that
+// catalog-client looks for. Errors meant for the client are errs.Input
+// errors carrying Backstage's messages.
+//
+// # Design
+//
+// Every distinct key and value is interned once in a string table (strtab):
+// the bytes live in 1 MiB arena chunks and lookups go through an
+// open-addressing table of 8-byte slots (hashIndex), so millions of strings
+// cost a few dozen pointers for the garbage collector. Strings are reference
+// counted and the arena is compacted when enough of it is garbage.
+//
+// Each entity gets a dense internal doc id and keeps its rows as sorted
+// (key id, value id, original id) triples. Posting lists map (key, value)
+// pairs, plus (key, any) for existence tests, to the docs that have them.
+// Most pairs belong to a single doc, so the posting table stores only that
+// doc id and confirms a hit against the doc's rows; shared pairs hold a few
+// ids inline, a sorted id list, or a bitmap once they cover more than a
+// thirty-second of the id space. Predicates evaluate to docsets (list or
+// bitmap) by intersecting and uniting postings smallest first; counting a
+// result is a popcount.
+//
+// Order comes from views: sorted runs of (value, uid) entries with a small
+// tail of recent inserts that is merged in linearly when it grows, and
+// deletions marked in a bitmap. The uid view always exists (the default
+// by-query order); views of a sort key and of the entity ref are built the
+// first time a request needs them and kept current (at most 16 key views,
+// least recently used dropped). A page walks a view from the cursor position
+// and keeps the entries whose doc is in the result set, so a page of 100
+// components costs a few hundred bitmap probes whatever the catalog size.
+// When the result set is small, collecting and sorting it is cheaper, and
+// the planner does that instead. Pagination is keyset on (value, uid), so
+// concurrent upserts never shift a page.
+//
+// Facets keep, per requested key, a counter per original value, updated on
+// every upsert, so an unfiltered facet is a sort of a few buckets and a
+// filtered one an intersection count per bucket.
+//
+// # Concurrency
+//
+// An Index is guarded by one RWMutex. Reads share it; Upsert and Remove hold
+// it exclusively for a few microseconds. Building a view or a facet for the
+// first time takes the write lock once. Stream reads a chunk of 1,000
+// entities per lock acquisition, so slow clients never hold the lock. Entity
+// JSON is never modified once stored (Upsert replaces the slice), so the
+// byte slices returned by reads stay valid after the lock is released;
+// callers must not modify them.
+package query

@@ -1,0 +1,297 @@
+package query
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/stackyard/stackyard/catalog/model"
+)
+
+// Doc is one final entity as the index stores it.
+type Doc struct {
+	UID  string // metadata.uid
+	Ref  string // canonical lower-cased "kind:namespace/name"
+	JSON []byte // the entity as served; the index keeps it and never modifies it
+	Rows []Row  // search rows, from SearchRows
+}
+
+// NewDoc builds the Doc of a final entity whose serialised form is js.
+func NewDoc(e model.Entity, js []byte) (Doc, error) {
+	rows, err := SearchRows(e)
+	if err != nil {
+		return Doc{}, err
+	}
+	uid, _ := e.Metadata()["uid"].(string)
+	return Doc{UID: uid, Ref: e.Ref().String(), JSON: js, Rows: rows}, nil
+}
+
+// row is a search row with interned strings. val and orig are nullVal for
+// rows without a value.
+type row struct {
+	key, val, orig uint32
+}
+
+// docRec is a stored document. A free slot has json == nil.
+type docRec struct {
+	json []byte
+	rows []row // sorted by (key, val), unique
+	uid  uint32
+	ref  uint32
+}
+
+// Index is the in-memory read model of the catalog: every final entity, its
+// search rows, and the structures that answer Backstage's queries. It is safe
+// for concurrent use; reads share a lock and writes take it exclusively for a
+// few microseconds. See the package documentation for the design.
+type Index struct {
+	mu       sync.RWMutex
+	strs     *strtab
+	docs     []docRec
+	freeDocs []uint32
+	live     *docset // dense: every stored doc
+	byUID    hashIndex
+	byRef    hashIndex
+	post     postings
+	uidView  *view
+	refView  *view             // built on first use
+	views    map[uint32]*view  // by search key id, built on first use
+	dirs     map[uint32]*facet // by search key id, built on first use
+	clock    atomic.Int64      // use counter for evicting views and facets
+}
+
+// Limits on the lazily built structures; the least recently used one is
+// dropped when a new one would exceed them.
+const (
+	maxKeyViews = 16
+	maxFacets   = 32
+)
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	ix := &Index{
+		strs:    newStrtab(),
+		live:    &docset{bits: []uint64{}},
+		uidView: &view{},
+		views:   map[uint32]*view{},
+		dirs:    map[uint32]*facet{},
+	}
+	ix.post.docHas = func(d, key, val uint32) bool { return docHasRow(ix.docs[d].rows, key, val) }
+	return ix
+}
+
+// Len returns the number of stored entities.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live.n
+}
+
+// ByUID returns the stored JSON of the entity with the given uid.
+func (ix *Index) ByUID(uid string) ([]byte, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if d, ok := ix.findUID(uid); ok {
+		return ix.docs[d].json, true
+	}
+	return nil, false
+}
+
+// ByRef returns the stored JSON of the entity with the given ref. The ref is
+// compared case-insensitively with the canonical "kind:namespace/name".
+func (ix *Index) ByRef(ref string) ([]byte, bool) {
+	ref = jsLower(ref)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if d, ok := ix.findRef(ref); ok {
+		return ix.docs[d].json, true
+	}
+	return nil, false
+}
+
+func (ix *Index) findUID(uid string) (uint32, bool) {
+	return ix.byUID.find(ix.strs.hash(uid), func(d uint32) bool { return ix.strs.str(ix.docs[d].uid) == uid })
+}
+
+func (ix *Index) findRef(ref string) (uint32, bool) {
+	return ix.byRef.find(ix.strs.hash(ref), func(d uint32) bool { return ix.strs.str(ix.docs[d].ref) == ref })
+}
+
+// Upsert stores d, replacing the entity with the same uid. An entity that
+// holds d's ref under another uid is removed first, so a ref that moved to a
+// new uid never appears twice. Only what changed is re-indexed.
+func (ix *Index) Upsert(d Doc) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	rows := ix.internRows(d.Rows)
+	uid := ix.strs.intern(d.UID)
+	ref := ix.strs.intern(jsLower(d.Ref))
+	id, exists := ix.findUID(d.UID)
+	if other, ok := ix.findRef(ix.strs.str(ref)); ok && (!exists || other != id) {
+		ix.removeDoc(other)
+	}
+	if !exists {
+		ix.addDoc(docRec{json: d.JSON, rows: rows, uid: uid, ref: ref})
+		return
+	}
+	ix.strs.release(uid)
+	ix.updateDoc(id, d.JSON, rows, ref)
+}
+
+// Remove deletes the entity with the given uid, if stored.
+func (ix *Index) Remove(uid string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if id, ok := ix.findUID(uid); ok {
+		ix.removeDoc(id)
+	}
+}
+
+// internRows converts rows to interned, sorted, de-duplicated form, taking a
+// reference on every string it keeps.
+func (ix *Index) internRows(in []Row) []row {
+	out := make([]row, 0, len(in))
+	for _, r := range in {
+		k := ix.strs.intern(r.Key)
+		v, o := nullVal, nullVal
+		if r.HasValue {
+			v = ix.strs.intern(r.Value)
+			if r.Original == r.Value {
+				o = v
+				ix.strs.retain(v)
+			} else {
+				o = ix.strs.intern(r.Original)
+			}
+		}
+		out = append(out, row{k, v, o})
+	}
+	slices.SortStableFunc(out, func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.val, b.val))
+	})
+	uniq := out[:0]
+	for i, r := range out {
+		if i > 0 && r.key == out[i-1].key && r.val == out[i-1].val {
+			ix.releaseRow(r)
+			continue
+		}
+		uniq = append(uniq, r)
+	}
+	return slices.Clip(uniq)
+}
+
+func (ix *Index) releaseRow(r row) {
+	ix.strs.release(r.key)
+	if r.val != nullVal {
+		ix.strs.release(r.val)
+		ix.strs.release(r.orig)
+	}
+}
+
+// pairs lists the posting keys of rows: one per row, plus one existence
+// posting per distinct key. The result is sorted.
+func pairs(rows []row) []uint64 {
+	out := make([]uint64, 0, len(rows)+len(rows)/2)
+	for i, r := range rows {
+		out = append(out, pairKey(r.key, r.val))
+		if i == 0 || rows[i-1].key != r.key {
+			out = append(out, pairKey(r.key, anyVal))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (ix *Index) addDoc(rec docRec) {
+	var id uint32
+	if n := len(ix.freeDocs); n > 0 {
+		id, ix.freeDocs = ix.freeDocs[n-1], ix.freeDocs[:n-1]
+		ix.docs[id] = rec
+	} else {
+		id = uint32(len(ix.docs))
+		ix.docs = append(ix.docs, rec)
+	}
+	ix.live.bits = growBits(ix.live.bits, id)
+	ix.live.bits[id>>6] |= 1 << (id & 63)
+	ix.live.n++
+	ix.byUID.insert(ix.strs.hash(ix.strs.str(rec.uid)), id)
+	ix.byRef.insert(ix.strs.hash(ix.strs.str(rec.ref)), id)
+	for _, p := range pairs(rec.rows) {
+		ix.post.add(uint32(p>>32), uint32(p), id, len(ix.docs))
+	}
+	ix.indexAux(id, nil, &rec)
+}
+
+func (ix *Index) removeDoc(id uint32) {
+	rec := ix.docs[id]
+	ix.indexAux(id, &rec, nil)
+	for _, p := range pairs(rec.rows) {
+		ix.post.remove(uint32(p>>32), uint32(p), id, len(ix.docs))
+	}
+	ix.byUID.remove(ix.strs.hash(ix.strs.str(rec.uid)), id)
+	ix.byRef.remove(ix.strs.hash(ix.strs.str(rec.ref)), id)
+	ix.live.bits[id>>6] &^= 1 << (id & 63)
+	ix.live.n--
+	for _, r := range rec.rows {
+		ix.releaseRow(r)
+	}
+	ix.strs.release(rec.uid)
+	ix.strs.release(rec.ref)
+	ix.docs[id] = docRec{}
+	ix.freeDocs = append(ix.freeDocs, id)
+}
+
+// updateDoc replaces the content of a stored doc, touching only the
+// postings, views and facets whose input changed. Postings confirm pairs
+// against the doc's rows, so removals run against the old rows and
+// additions against the new ones.
+func (ix *Index) updateDoc(id uint32, js []byte, rows []row, ref uint32) {
+	rec := &ix.docs[id]
+	oldRows, oldRef := rec.rows, rec.ref
+	ix.indexAux(id, rec, &docRec{rows: rows, uid: rec.uid, ref: ref})
+	gone, added := diffPairs(pairs(oldRows), pairs(rows))
+	for _, p := range gone {
+		ix.post.remove(uint32(p>>32), uint32(p), id, len(ix.docs))
+	}
+	rec.json, rec.rows, rec.ref = js, rows, ref
+	for _, p := range added {
+		ix.post.add(uint32(p>>32), uint32(p), id, len(ix.docs))
+	}
+	if ref != oldRef {
+		ix.byRef.remove(ix.strs.hash(ix.strs.str(oldRef)), id)
+		ix.byRef.insert(ix.strs.hash(ix.strs.str(ref)), id)
+	}
+	for _, r := range oldRows {
+		ix.releaseRow(r)
+	}
+	ix.strs.release(oldRef)
+}
+
+// diffPairs returns the pairs only in a and those only in b, both sorted.
+func diffPairs(a, b []uint64) (onlyA, onlyB []uint64) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j >= len(b) || (i < len(a) && a[i] < b[j]):
+			onlyA = append(onlyA, a[i])
+			i++
+		case i >= len(a) || b[j] < a[i]:
+			onlyB = append(onlyB, b[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return onlyA, onlyB
+}
+
+// keyRows returns the rows of key k, using the (key, val) order of rows.
+func keyRows(rows []row, k uint32) []row {
+	i, _ := slices.BinarySearchFunc(rows, k, func(r row, k uint32) int { return cmp.Compare(r.key, k) })
+	j := i
+	for j < len(rows) && rows[j].key == k {
+		j++
+	}
+	return rows[i:j]
+}

@@ -1,0 +1,347 @@
+package query
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"iter"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/stackyard/stackyard/internal/errs"
+)
+
+// ListRequest is a GET /entities request. Any of Offset, Limit or After
+// makes it paged; otherwise the whole matching set is streamed.
+type ListRequest struct {
+	Filter Predicate
+	Order  []Order
+	Offset *int
+	Limit  *int
+	After  *string // the after cursor from a Link header
+	Fields []string
+}
+
+// Paged reports whether the request asks for one page.
+func (r ListRequest) Paged() bool { return r.Offset != nil || r.Limit != nil || r.After != nil }
+
+// ListResult is one page of GET /entities.
+type ListResult struct {
+	Items     [][]byte
+	NextAfter string // cursor for the Link rel="next" header; empty on the last page
+}
+
+// streamChunk is how many entities Stream reads per lock acquisition.
+const streamChunk = 1000
+
+// List answers a paged GET /entities request as Backstage's entities() does:
+// by entity ref without order; with one order directive, the entities with a
+// value for it first, by (value, uid ascending), then the others by uid; with
+// several, directive by directive with missing values last, then by uid. The
+// after cursor, base64 of {"limit","offset"}, overrides both. An unpaged
+// request returns everything Stream would yield.
+func (ix *Index) List(req ListRequest) (ListResult, error) {
+	proj, err := CompileFields(req.Fields)
+	if err != nil {
+		return ListResult{}, err
+	}
+	if !req.Paged() {
+		seq, err := ix.Stream(req)
+		if err != nil {
+			return ListResult{}, err
+		}
+		var res ListResult
+		for item, err := range seq {
+			if err != nil {
+				return ListResult{}, err
+			}
+			res.Items = append(res.Items, item)
+		}
+		return res, nil
+	}
+	offset, limit, err := req.page()
+	if err != nil {
+		return ListResult{}, err
+	}
+	need := math.MaxInt
+	if limit >= 0 {
+		need = offset + limit + 1
+	}
+	if len(req.Order) == 0 {
+		ix.mu.Lock()
+		ix.buildRefView()
+		ix.mu.Unlock()
+	}
+	ix.mu.RLock()
+	jsons := ix.listPage(req.Filter, req.Order, need)
+	ix.mu.RUnlock()
+	jsons = jsons[min(offset, len(jsons)):]
+	var res ListResult
+	if limit >= 0 && len(jsons) > limit {
+		jsons = jsons[:limit]
+		after, _ := json.Marshal(map[string]int{"limit": limit, "offset": offset + limit})
+		res.NextAfter = base64.StdEncoding.EncodeToString(after)
+	}
+	res.Items = make([][]byte, len(jsons))
+	for i, js := range jsons {
+		if res.Items[i], err = proj.Apply(js); err != nil {
+			return ListResult{}, err
+		}
+	}
+	return res, nil
+}
+
+// page validates the paging parameters and applies the after cursor. A
+// limit of -1 means none.
+func (r ListRequest) page() (offset, limit int, err error) {
+	offset, limit = 0, -1
+	if r.Offset != nil {
+		if *r.Offset < 0 {
+			return 0, 0, errs.Input("Invalid offset, must be zero or greater")
+		}
+		offset = *r.Offset
+	}
+	if r.Limit != nil {
+		if *r.Limit <= 0 {
+			return 0, 0, errs.Input("Invalid limit, must be greater than zero")
+		}
+		limit = *r.Limit
+	}
+	if r.After == nil {
+		return offset, limit, nil
+	}
+	if *r.After == "" {
+		return 0, 0, errs.Input("Invalid after, must not be empty")
+	}
+	raw, err := decodeBase64(*r.After)
+	var c map[string]any
+	if err != nil || json.Unmarshal(raw, &c) != nil {
+		return 0, 0, errs.Input("Malformed after cursor, could not be parsed")
+	}
+	if v, ok := c["limit"]; ok {
+		if limit, ok = jsInteger(v); !ok {
+			return 0, 0, errs.Input("Malformed after cursor, limit was not an number")
+		}
+	}
+	if v, ok := c["offset"]; ok {
+		if offset, ok = jsInteger(v); !ok {
+			return 0, 0, errs.Input("Malformed after cursor, offset was not a number")
+		}
+	}
+	return offset, limit, nil
+}
+
+// jsInteger mirrors Number.isInteger for a decoded JSON value.
+func jsInteger(v any) (int, bool) {
+	f, ok := v.(float64)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int(f), true
+}
+
+// listPage returns the JSON of the first need entities of the list order.
+// The caller holds the read lock.
+func (ix *Index) listPage(filter Predicate, order []Order, need int) [][]byte {
+	set := ix.eval(filter)
+	var docs []uint32
+	switch len(order) {
+	case 0:
+		docs = ix.byRefOrder(set, need)
+	case 1:
+		docs = ix.byOneOrder(set, order[0], need)
+	default:
+		docs = ix.byOrders(set, order, need)
+	}
+	out := make([][]byte, len(docs))
+	for i, d := range docs {
+		out[i] = ix.docs[d].json
+	}
+	return out
+}
+
+// byRefOrder returns the first need docs of set by entity ref.
+func (ix *Index) byRefOrder(set *docset, need int) []uint32 {
+	refOf := func(d uint32) string { return ix.strs.str(ix.docs[d].ref) }
+	var docs []uint32
+	if v := ix.refView; v != nil && !selectIsCheaper(set.n, ix.live.n, min(need, set.n)) {
+		for _, e := range ix.scanView(v, set, true, nil, 0, min(need, set.n)) {
+			docs = append(docs, e.doc)
+		}
+		return docs
+	}
+	set.each(func(d uint32) bool { docs = append(docs, d); return true })
+	slices.SortFunc(docs, func(a, b uint32) int { return strings.Compare(refOf(a), refOf(b)) })
+	return docs[:min(need, len(docs))]
+}
+
+// byOneOrder returns the first need docs of set for one order directive:
+// entries with a value sorted by value then uid ascending (one per value, as
+// Backstage's join gives), then docs without a value by uid.
+func (ix *Index) byOneOrder(set *docset, o Order, need int) []uint32 {
+	var docs []uint32
+	k, ok := ix.strs.lookup(jsLower(o.Field))
+	without := set
+	if ok {
+		with := ix.withValue(k)
+		without = andNot(set, with)
+		for _, e := range ix.valueOrder(and(set, with), k, o.Desc, need) {
+			docs = append(docs, e.doc)
+		}
+	}
+	if len(docs) < need {
+		for _, e := range ix.scanView(ix.uidView, without, true, nil, 0, min(need-len(docs), without.n)) {
+			docs = append(docs, e.doc)
+		}
+	}
+	return docs
+}
+
+// valueOrder returns the first need entries of key k for the docs of set,
+// by value (descending if desc) and then uid ascending, from the view of k
+// when there is one.
+func (ix *Index) valueOrder(set *docset, k uint32, desc bool, need int) []ventry {
+	v := ix.keyView(k)
+	if v == nil {
+		entries := ix.selectEntries(set, ix.strs.str(k), true, nil, 0, math.MaxInt)
+		if desc {
+			slices.Reverse(entries)
+			reverseRuns(entries)
+		}
+		return entries[:min(need, len(entries))]
+	}
+	var out []ventry
+	it := ix.iterate(v, !desc, nil)
+	run := 0 // start of the run of equal values at the end of out
+	for e, ok := it.next(); ok; e, ok = it.next() {
+		if !set.has(e.doc) {
+			continue
+		}
+		if len(out) > run && out[run].val != e.val {
+			if desc {
+				slices.Reverse(out[run:])
+			}
+			if run = len(out); len(out) >= need {
+				return out[:need]
+			}
+		}
+		out = append(out, e)
+	}
+	if desc {
+		slices.Reverse(out[run:])
+	}
+	return out[:min(need, len(out))]
+}
+
+// reverseRuns reverses, in place, every run of entries with equal values:
+// (value desc, uid desc) becomes (value desc, uid asc).
+func reverseRuns(entries []ventry) {
+	for start := 0; start < len(entries); {
+		end := start + 1
+		for end < len(entries) && entries[end].val == entries[start].val {
+			end++
+		}
+		slices.Reverse(entries[start:end])
+		start = end
+	}
+}
+
+// byOrders sorts set by several directives, each on the doc's smallest value
+// of the field, missing values last, ties by uid.
+func (ix *Index) byOrders(set *docset, order []Order, need int) []uint32 {
+	keys := make([]uint32, len(order))
+	found := make([]bool, len(order))
+	for i, o := range order {
+		keys[i], found[i] = ix.strs.lookup(jsLower(o.Field))
+	}
+	type sortable struct {
+		doc  uint32
+		vals []*string
+	}
+	all := make([]sortable, 0, set.n)
+	set.each(func(d uint32) bool {
+		s := sortable{doc: d, vals: make([]*string, len(order))}
+		for i := range order {
+			if found[i] {
+				s.vals[i] = ix.minValue(d, keys[i])
+			}
+		}
+		all = append(all, s)
+		return true
+	})
+	slices.SortFunc(all, func(a, b sortable) int {
+		for i, o := range order {
+			if c := cmpNullsLast(a.vals[i], b.vals[i], o.Desc); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(ix.strs.str(ix.docs[a.doc].uid), ix.strs.str(ix.docs[b.doc].uid))
+	})
+	docs := make([]uint32, 0, min(need, len(all)))
+	for _, s := range all[:min(need, len(all))] {
+		docs = append(docs, s.doc)
+	}
+	return docs
+}
+
+// minValue returns the smallest non-null value of key k in doc d.
+func (ix *Index) minValue(d, k uint32) *string {
+	var best *string
+	for _, r := range keyRows(ix.docs[d].rows, k) {
+		if r.val == nullVal {
+			continue
+		}
+		if s := ix.strs.str(r.val); best == nil || s < *best {
+			best = &s
+		}
+	}
+	return best
+}
+
+func cmpNullsLast(a, b *string, desc bool) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	case desc:
+		return strings.Compare(*b, *a)
+	}
+	return strings.Compare(*a, *b)
+}
+
+// Stream yields every entity of an unpaged GET /entities request, as the
+// Backstage backend does: through by-query pages in uid order, or, with an
+// order, by the first directive only, which leaves out entities without a
+// value for it. Entities are read a chunk at a time, so the read lock is
+// never held while the caller writes. Errors in Fields are returned before
+// anything is yielded.
+func (ix *Index) Stream(req ListRequest) (iter.Seq2[[]byte, error], error) {
+	proj, err := CompileFields(req.Fields)
+	if err != nil {
+		return nil, err
+	}
+	c := &cursor{query: req.Filter}
+	if len(req.Order) > 0 {
+		c.orderFields = req.Order[:1]
+	}
+	return func(yield func([]byte, error) bool) {
+		for {
+			hits, _ := ix.searchPage(c, streamChunk, 0, false)
+			for _, h := range hits[:min(len(hits), streamChunk)] {
+				item, err := proj.Apply(h.json)
+				if !yield(item, err) || err != nil {
+					return
+				}
+			}
+			if len(hits) <= streamChunk {
+				return
+			}
+			n := *c
+			n.orderValues = sortValues(hits, streamChunk-1, len(c.orderFields) > 0)
+			c = &n
+		}
+	}, nil
+}

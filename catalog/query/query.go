@@ -1,0 +1,349 @@
+package query
+
+import (
+	"math/bits"
+	"slices"
+
+	"github.com/stackyard/stackyard/internal/errs"
+)
+
+// DefaultQueryLimit is the page size of by-query requests that give none, as
+// in Backstage's catalog backend 4.x.
+const DefaultQueryLimit = 200
+
+// QueryRequest is a GET or POST /entities/by-query request. With Cursor set,
+// only Limit and Fields apply; everything else comes from the cursor.
+type QueryRequest struct {
+	Filter     Predicate
+	OrderField *Order // only the first orderField counts; the caller drops the rest
+	FullText   *FullText
+	Offset     *int // honoured on the first page only
+	Limit      *int // nil means DefaultQueryLimit
+	Cursor     string
+	Fields     []string
+	// SkipTotalItems is totalItems=exclude: TotalItems is then 0 on every
+	// page of the session.
+	SkipTotalItems bool
+}
+
+// QueryResult is one page of a by-query session. Items are JSON entities,
+// projected when the request named fields; they share memory with the index
+// and must not be modified.
+type QueryResult struct {
+	Items      [][]byte
+	TotalItems int
+	NextCursor string // empty when there are no more items
+	PrevCursor string // empty on the first page
+}
+
+// hit is one entity of a page, with its sort position.
+type hit struct {
+	json     []byte
+	val, uid string
+}
+
+// Query answers a by-query request with the semantics of Backstage's
+// queryEntities: filter, full-text filter and an optional order field (whose
+// absence excludes an entity), sorted by (lower-cased value, uid) or by uid,
+// keyset-paginated with Backstage-shaped cursors that carry the first page's
+// totalItems. limit=0 counts without returning items. Invalid input gives an
+// InputError.
+func (ix *Index) Query(req QueryRequest) (QueryResult, error) {
+	proj, err := CompileFields(req.Fields)
+	if err != nil {
+		return QueryResult{}, err
+	}
+	limit := DefaultQueryLimit
+	if req.Limit != nil {
+		if *req.Limit < 0 {
+			return QueryResult{}, errs.Input("Invalid limit, must be zero or greater")
+		}
+		limit = *req.Limit
+	}
+	c, offset, err := req.session()
+	if err != nil {
+		return QueryResult{}, err
+	}
+	wantTotal := c.totalItems == nil && req.Cursor == "" && !req.SkipTotalItems
+	hits, total := ix.searchPage(c, limit, offset, wantTotal)
+	if c.totalItems != nil {
+		total = *c.totalItems
+	}
+	res := QueryResult{TotalItems: total}
+	next, prev := c.follow(hits, limit, total)
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	if next != nil {
+		res.NextCursor = next.encode()
+	}
+	if prev != nil {
+		res.PrevCursor = prev.encode()
+	}
+	res.Items = make([][]byte, len(hits))
+	for i, h := range hits {
+		if res.Items[i], err = proj.Apply(h.json); err != nil {
+			return QueryResult{}, err
+		}
+	}
+	return res, nil
+}
+
+// session returns the cursor state of the request: decoded from its cursor,
+// or started from its parameters.
+func (r QueryRequest) session() (*cursor, int, error) {
+	if r.Cursor != "" {
+		c, err := decodeCursor(r.Cursor)
+		if err != nil {
+			return nil, 0, err
+		}
+		if want := 1 + min(len(c.orderFields), 1); len(c.orderValues) > 0 && len(c.orderValues) != want {
+			return nil, 0, errs.Input("Malformed cursor: orderFieldValues do not match orderFields")
+		}
+		return c, 0, nil
+	}
+	c := &cursor{query: r.Filter, fullText: r.FullText}
+	if r.OrderField != nil {
+		c.orderFields = []Order{*r.OrderField}
+	}
+	offset := 0
+	if r.Offset != nil {
+		if *r.Offset < 0 {
+			return nil, 0, errs.Input("Invalid offset, must be zero or greater")
+		}
+		offset = *r.Offset
+	}
+	return c, offset, nil
+}
+
+// follow builds the next and previous cursors of a page exactly as Backstage
+// does. hits holds up to limit+1 entries (the extra one only when paging
+// forward).
+func (c *cursor) follow(hits []hit, limit, total int) (next, prev *cursor) {
+	hasMore := limit > 0 && (c.isPrevious || len(hits) > limit)
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	sorted := len(c.orderFields) > 0
+	firstSort := c.firstSortValues
+	if !c.hasFirst {
+		firstSort = sortValues(hits, 0, sorted)
+	}
+	if hasMore {
+		n := *c
+		n.orderValues = sortValues(hits, len(hits)-1, sorted)
+		n.firstSortValues, n.hasFirst = firstSort, true
+		n.isPrevious = false
+		n.totalItems = &total
+		next = &n
+	}
+	if c.hasFirst && len(hits) > 0 && !equalValues(sortValues(hits, 0, sorted), c.firstSortValues) {
+		p := *c
+		p.orderValues = sortValues(hits, 0, sorted)
+		p.isPrevious = true
+		p.totalItems = &total
+		prev = &p
+	}
+	return next, prev
+}
+
+// sortValues returns the keyset position of hits[i]: [value, uid] when
+// sorting by a field, [uid] otherwise; nulls when there is no such hit.
+func sortValues(hits []hit, i int, sorted bool) []*string {
+	if i < 0 || i >= len(hits) {
+		if sorted {
+			return []*string{nil, nil}
+		}
+		return []*string{nil}
+	}
+	h := hits[i]
+	if sorted {
+		return []*string{&h.val, &h.uid}
+	}
+	return []*string{&h.uid}
+}
+
+func equalValues(a, b []*string) bool {
+	return slices.EqualFunc(a, b, func(x, y *string) bool {
+		return (x == nil && y == nil) || (x != nil && y != nil && *x == *y)
+	})
+}
+
+// searchPage runs the search of one page under the read lock. It returns up
+// to limit+1 hits in page order (limit when paging backwards) and, if asked,
+// the number of matching entities. A missing view of the sort key is built
+// under the write lock, once, when scanning it is the cheaper plan.
+func (ix *Index) searchPage(c *cursor, limit, offset int, wantTotal bool) ([]hit, int) {
+	ix.mu.RLock()
+	hits, total, build := ix.search(c, limit, offset, wantTotal, true)
+	ix.mu.RUnlock()
+	if build == nil {
+		return hits, total
+	}
+	ix.mu.Lock()
+	if k, ok := ix.strs.lookup(*build); ok {
+		ix.buildKeyView(k)
+	}
+	ix.mu.Unlock()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	hits, total, _ = ix.search(c, limit, offset, wantTotal, false)
+	return hits, total
+}
+
+// search is searchPage under a held read lock. When the plan wants a view of
+// the sort key that is not built and mayBuild is set, it returns the key to
+// build instead of hits.
+func (ix *Index) search(c *cursor, limit, offset int, wantTotal, mayBuild bool) ([]hit, int, *string) {
+	var sortKey string
+	var v *view
+	set := ix.live
+	if len(c.orderFields) > 0 {
+		sortKey = jsLower(c.orderFields[0].Field)
+		k, ok := ix.strs.lookup(sortKey)
+		if !ok {
+			return nil, 0, nil
+		}
+		set = ix.withValue(k)
+		v = ix.keyView(k)
+	} else {
+		v = ix.uidView
+	}
+	domain := set.n
+	if m := ix.fullTextSet(c.fullText, sortKey, ix.eval(c.query)); set == ix.live {
+		set = m
+	} else {
+		set = and(m, set)
+	}
+	total := 0
+	if wantTotal {
+		total = set.n
+	}
+	if limit == 0 || set.n == 0 {
+		return nil, total, nil
+	}
+	start, ok := c.start()
+	if !ok {
+		return nil, total, nil
+	}
+	fwd := len(c.orderFields) == 0 || !c.orderFields[0].Desc
+	if c.isPrevious {
+		fwd = !fwd
+	}
+	want := limit + 1
+	if c.isPrevious {
+		want = limit
+	}
+	var entries []ventry
+	switch {
+	case v != nil && !selectIsCheaper(set.n, domain, offset+want):
+		entries = ix.scanView(v, set, fwd, start, offset, want)
+	case v == nil && mayBuild && !selectIsCheaper(set.n, domain, offset+want):
+		return nil, 0, &sortKey
+	default:
+		entries = ix.selectEntries(set, sortKey, fwd, start, offset, want)
+	}
+	hits := make([]hit, len(entries))
+	for i, e := range entries {
+		hits[i] = hit{json: ix.docs[e.doc].json, val: ix.strs.str(e.val), uid: ix.strs.str(e.uid)}
+	}
+	if c.isPrevious {
+		slices.Reverse(hits)
+	}
+	return hits, total, nil
+}
+
+// start returns the keyset position to continue after, nil on a first page.
+// ok is false when the position holds a null, which, as in SQL, matches
+// nothing.
+func (c *cursor) start() (*[2]string, bool) {
+	vals := c.orderValues
+	switch {
+	case len(vals) == 0:
+		return nil, true
+	case slices.Contains(vals, nil):
+		return nil, false
+	case len(vals) == 1:
+		return &[2]string{*vals[0], *vals[0]}, true
+	}
+	return &[2]string{*vals[0], *vals[1]}, true
+}
+
+// withValue returns the docs that have a non-null value for key k: the
+// entities an order field keeps.
+func (ix *Index) withValue(k uint32) *docset {
+	has := ix.post.get(k, anyVal)
+	nulls := ix.post.get(k, nullVal)
+	if nulls.n == 0 {
+		return has
+	}
+	var drop []uint32
+	nulls.each(func(d uint32) bool {
+		// nullVal sorts after every value id, so a doc whose first row
+		// of k is null has no value for k at all.
+		if keyRows(ix.docs[d].rows, k)[0].val == nullVal {
+			drop = append(drop, d)
+		}
+		return true
+	})
+	return andNot(has, idSet(drop))
+}
+
+// selectIsCheaper compares the two plans for a page: walking the ordered
+// view until want members of the set have been seen (about
+// want*domain/size steps), or collecting and sorting the whole set (about
+// size*log(size) comparisons, each a few times dearer than a step).
+func selectIsCheaper(size, domain, want int) bool {
+	scan := want * domain / max(size, 1)
+	return size*bits.Len(uint(size))*4 < scan
+}
+
+// scanView walks v from start, keeping entries of docs in set, skipping the
+// first offset of them.
+func (ix *Index) scanView(v *view, set *docset, fwd bool, start *[2]string, offset, want int) []ventry {
+	out := make([]ventry, 0, want)
+	it := ix.iterate(v, fwd, start)
+	for e, ok := it.next(); ok && len(out) < want; e, ok = it.next() {
+		if !set.has(e.doc) {
+			continue
+		}
+		if offset > 0 {
+			offset--
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// selectEntries collects the entries of the docs in set, orders them and
+// returns the page after start.
+func (ix *Index) selectEntries(set *docset, sortKey string, fwd bool, start *[2]string, offset, want int) []ventry {
+	all := make([]ventry, 0, set.n)
+	k, _ := ix.strs.lookup(sortKey)
+	set.each(func(d uint32) bool {
+		rec := &ix.docs[d]
+		if sortKey == "" {
+			all = append(all, ventry{d, rec.uid, rec.uid})
+			return true
+		}
+		for _, r := range keyRows(rec.rows, k) {
+			if r.val != nullVal {
+				all = append(all, ventry{d, r.val, rec.uid})
+			}
+		}
+		return true
+	})
+	if start != nil {
+		all = slices.DeleteFunc(all, func(e ventry) bool {
+			c := ix.cmpKey(e, start[0], start[1])
+			return (fwd && c <= 0) || (!fwd && c >= 0)
+		})
+	}
+	slices.SortFunc(all, ix.cmpEntry)
+	if !fwd {
+		slices.Reverse(all)
+	}
+	all = all[min(offset, len(all)):]
+	return all[:min(want, len(all))]
+}

@@ -1,0 +1,266 @@
+package query
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stackyard/stackyard/internal/errs"
+)
+
+// pageThrough follows next cursors from the first request and returns the
+// pages.
+func pageThrough(t *testing.T, ix *Index, first QueryRequest) []QueryResult {
+	t.Helper()
+	var pages []QueryResult
+	req := first
+	for {
+		r, err := ix.Query(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, r)
+		if r.NextCursor == "" || len(pages) > 100 {
+			return pages
+		}
+		req = QueryRequest{Cursor: r.NextCursor, Limit: first.Limit, Fields: first.Fields}
+	}
+}
+
+func TestQuery_CursorRoundTrips(t *testing.T) {
+	t.Parallel()
+	ix := fixtureIndex(t)
+	tests := []struct {
+		name  string
+		req   QueryRequest
+		total int
+		order func(a, b string) int // on metadata.name, nil for uid order
+	}{
+		{"uid order", QueryRequest{Limit: ptr(3)}, 16, nil},
+		{"by name", QueryRequest{Limit: ptr(3), OrderField: &Order{Field: "metadata.name"}}, 16, strings.Compare},
+		{"by name desc", QueryRequest{Limit: ptr(4), OrderField: &Order{Field: "Metadata.Name", Desc: true}}, 16,
+			func(a, b string) int { return strings.Compare(b, a) }},
+		{"filtered", QueryRequest{Limit: ptr(2), Filter: mustFilters(t, "kind=component,kind=group")}, 7, nil},
+		{"predicate and full text", QueryRequest{Limit: ptr(1), Filter: mustPredicate(t, `{"$not":{"kind":"location"}}`),
+			FullText: &FullText{Term: " PAY ", Fields: []string{"metadata.name", "spec.owner"}}}, 7, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pages := pageThrough(t, ix, tt.req)
+			var all []string
+			for i, p := range pages {
+				if p.TotalItems != tt.total {
+					t.Errorf("page %d: totalItems %d, want %d (carried from the first page)", i, p.TotalItems, tt.total)
+				}
+				if (p.PrevCursor != "") != (i > 0) {
+					t.Errorf("page %d: prevCursor %q", i, p.PrevCursor)
+				}
+				all = append(all, names(t, p.Items)...)
+			}
+			if len(all) != tt.total {
+				t.Fatalf("%d items over %d pages, want %d: %v", len(all), len(pages), tt.total, all)
+			}
+			if tt.order != nil && !slices.IsSortedFunc(all, tt.order) {
+				t.Errorf("not sorted: %v", all)
+			}
+			// Walk back with prev cursors: each page equals the one before it.
+			for i := len(pages) - 1; i > 0; i-- {
+				prev, err := ix.Query(QueryRequest{Cursor: pages[i].PrevCursor, Limit: tt.req.Limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := diff(names(t, pages[i-1].Items), names(t, prev.Items)); d != "" {
+					t.Errorf("prev of page %d (-page %d +prev):\n%s", i, i-1, d)
+				}
+				if prev.NextCursor == "" {
+					t.Errorf("a page fetched with a prev cursor has no nextCursor")
+				}
+				if (prev.PrevCursor != "") != (i-1 > 0) {
+					t.Errorf("prev page %d: prevCursor %q", i-1, prev.PrevCursor)
+				}
+			}
+		})
+	}
+}
+
+func TestQuery_Semantics(t *testing.T) {
+	t.Parallel()
+	ix := fixtureIndex(t)
+	tests := []struct {
+		name      string
+		req       QueryRequest
+		wantNames []string // in order; nil means check only the total
+		total     int
+		noCursors bool
+	}{
+		{"limit 0 counts", QueryRequest{Limit: ptr(0), Filter: mustFilters(t, "kind=component")}, []string{}, 4, true},
+		{"exclude total", QueryRequest{Limit: ptr(1), SkipTotalItems: true}, nil, 0, false},
+		{"order field drops entities without it", QueryRequest{OrderField: &Order{Field: "spec.lifecycle"}, Fields: []string{"metadata.name"}},
+			[]string{"ledger-lib", "notifications-worker", "checkout-service", "checkout-web", "payments-api"}, 5, true},
+		{"order field nobody has", QueryRequest{OrderField: &Order{Field: "spec.nothing"}}, []string{}, 0, true},
+		{"full text on name and title", QueryRequest{FullText: &FullText{Term: "ALPH", Fields: []string{"metadata.name", "metadata.title"}}}, []string{}, 0, true},
+		{"full text matches title", QueryRequest{FullText: &FullText{Term: "Web", Fields: []string{"metadata.name", "metadata.title"}}}, []string{"checkout-web"}, 1, true},
+		{"full text default field is metadata.uid", QueryRequest{FullText: &FullText{Term: "2201BC22"}}, []string{"extra"}, 1, true},
+		{"full text default field is the order field", QueryRequest{OrderField: &Order{Field: "metadata.name", Desc: true}, FullText: &FullText{Term: "checkout"}},
+			[]string{"checkout-web", "checkout-service", "checkout"}, 3, true},
+		{"full text with no fields matches nothing", QueryRequest{FullText: &FullText{Term: "checkout", Fields: []string{}}}, []string{}, 0, true},
+		{"full text LIKE wildcards", QueryRequest{FullText: &FullText{Term: "check%web", Fields: []string{"metadata.name"}}}, []string{"checkout-web"}, 1, true},
+		{"blank term is ignored", QueryRequest{FullText: &FullText{Term: "  "}, Limit: ptr(0)}, []string{}, 16, true},
+		{"offset", QueryRequest{Offset: ptr(14), OrderField: &Order{Field: "metadata.name"}}, []string{"team-payments", "team-platform"}, 16, true},
+		{"offset past the end", QueryRequest{Offset: ptr(99)}, []string{}, 16, true},
+		{"checklist 23", QueryRequest{Filter: mustPredicate(t, `{"$all":[{"kind":{"$in":["component","api"]}},{"$not":{"spec.lifecycle":"production"}}]}`),
+			OrderField: &Order{Field: "metadata.name", Desc: true}}, []string{"ledger-lib"}, 1, true},
+		{"checklist 24 prefix", QueryRequest{Filter: mustPredicate(t, `{"metadata.name":{"$hasPrefix":"CHECKOUT-"}}`)}, nil, 2, true},
+		{"checklist 24 relation", QueryRequest{Filter: mustPredicate(t, `{"relations":{"$contains":{"type":"memberOf","targetRef":"group:default/team-platform"}}}`)},
+			[]string{"asmith"}, 1, true},
+		{"tags", QueryRequest{Filter: mustFilters(t, "metadata.tags.go"), Limit: ptr(0)}, []string{}, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := ix.Query(tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.TotalItems != tt.total {
+				t.Errorf("totalItems = %d, want %d", r.TotalItems, tt.total)
+			}
+			if tt.wantNames != nil {
+				if d := diff(tt.wantNames, names(t, r.Items)); d != "" {
+					t.Errorf("items (-want +got):\n%s", d)
+				}
+			}
+			if tt.noCursors && (r.NextCursor != "" || r.PrevCursor != "") {
+				t.Errorf("unexpected cursors %q %q", r.NextCursor, r.PrevCursor)
+			}
+		})
+	}
+}
+
+func TestQuery_ExcludedTotalIsCarried(t *testing.T) {
+	t.Parallel()
+	ix := fixtureIndex(t)
+	for _, p := range pageThrough(t, ix, QueryRequest{Limit: ptr(5), SkipTotalItems: true}) {
+		if p.TotalItems != 0 {
+			t.Errorf("totalItems = %d, want 0", p.TotalItems)
+		}
+	}
+}
+
+// TestQuery_CursorCarriesQuery covers checklist 18 and 26: a cursor issued
+// for a filtered request holds the filter under "query" (so catalog-client
+// switches to POST), and requests with it ignore any other filter.
+func TestQuery_CursorCarriesQuery(t *testing.T) {
+	t.Parallel()
+	ix := fixtureIndex(t)
+	first, err := ix.Query(QueryRequest{Filter: mustFilters(t, "kind=component"), Limit: ptr(1), OrderField: &Order{Field: "metadata.name"},
+		FullText: &FullText{Term: ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(first.NextCursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"orderFields":[{"field":"metadata.name","order":"asc"}],"isPrevious":false,"query":{"kind":"component"},"fullTextFilter":{"term":""},` +
+		`"orderFieldValues":["checkout-service","3591d81d-f22c-41dd-b05a-f65d8901bd72"],"firstSortFieldValues":["checkout-service","3591d81d-f22c-41dd-b05a-f65d8901bd72"],"totalItems":4}`
+	if string(raw) != want {
+		t.Errorf("cursor\n got %s\nwant %s", raw, want)
+	}
+	// Any filter next to the cursor is ignored; URL-safe base64 without
+	// padding is accepted too.
+	urlSafe := strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(first.NextCursor), "=")
+	for _, c := range []string{first.NextCursor, urlSafe} {
+		next, err := ix.Query(QueryRequest{Cursor: c, Filter: mustFilters(t, "kind=group"), Limit: ptr(10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diff([]string{"checkout-web", "ledger-lib", "notifications-worker"}, names(t, next.Items)); d != "" {
+			t.Errorf("items (-want +got):\n%s", d)
+		}
+	}
+}
+
+func TestQuery_Errors(t *testing.T) {
+	t.Parallel()
+	ix := fixtureIndex(t)
+	cursor := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		name string
+		req  QueryRequest
+		want string
+	}{
+		{"garbage cursor", QueryRequest{Cursor: "!!bad"}, "Malformed cursor: "},
+		{"not JSON", QueryRequest{Cursor: cursor("hello")}, "Malformed cursor: "},
+		{"not an object", QueryRequest{Cursor: cursor("[]")}, "Malformed cursor: expected object"},
+		{"missing orderFields", QueryRequest{Cursor: cursor(`{"isPrevious":false,"orderFieldValues":[]}`)}, "Malformed cursor: orderFields"},
+		{"bad order", QueryRequest{Cursor: cursor(`{"orderFields":[{"field":"a","order":"up"}],"isPrevious":false,"orderFieldValues":[]}`)}, "Malformed cursor: orderFields"},
+		{"missing isPrevious", QueryRequest{Cursor: cursor(`{"orderFields":[],"orderFieldValues":[]}`)}, "Malformed cursor: isPrevious"},
+		{"bad values", QueryRequest{Cursor: cursor(`{"orderFields":[],"isPrevious":false,"orderFieldValues":[1]}`)}, "Malformed cursor: orderFieldValues"},
+		{"bad query", QueryRequest{Cursor: cursor(`{"orderFields":[],"isPrevious":false,"orderFieldValues":[],"query":{"$regex":1}}`)}, "Malformed cursor: query: Invalid query"},
+		{"bad total", QueryRequest{Cursor: cursor(`{"orderFields":[],"isPrevious":false,"orderFieldValues":[],"totalItems":"x"}`)}, "Malformed cursor: totalItems"},
+		{"values mismatch", QueryRequest{Cursor: cursor(`{"orderFields":[],"isPrevious":false,"orderFieldValues":["a","b"]}`)}, "Malformed cursor: orderFieldValues do not match"},
+		{"negative limit", QueryRequest{Limit: ptr(-1)}, "Invalid limit"},
+		{"negative offset", QueryRequest{Offset: ptr(-1)}, "Invalid offset"},
+		{"array field", QueryRequest{Fields: []string{"metadata.tags[0]"}}, `Invalid field "metadata.tags[0]", array type fields are not supported`},
+	}
+	for _, tt := range tests {
+		_, err := ix.Query(tt.req)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, errs.ErrInput) {
+			t.Errorf("%s: error %v, want InputError starting %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestQuery_NullCursorValuesMatchNothing(t *testing.T) {
+	t.Parallel()
+	ix := fixtureIndex(t)
+	c := base64.StdEncoding.EncodeToString([]byte(`{"orderFields":[],"isPrevious":false,"orderFieldValues":[null],"totalItems":3}`))
+	r, err := ix.Query(QueryRequest{Cursor: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Items) != 0 || r.TotalItems != 3 {
+		t.Errorf("got %d items, total %d", len(r.Items), r.TotalItems)
+	}
+}
+
+func TestQuery_SmallSetPlan(t *testing.T) {
+	t.Parallel()
+	// A selective filter over a large catalog takes the collect-and-sort
+	// plan; its pages must equal those of the view walk.
+	docs := docsFor(t, generateEntities(3000, 5))
+	ix := NewIndex()
+	for _, d := range docs {
+		ix.Upsert(d)
+	}
+	for _, order := range []*Order{nil, {Field: "metadata.name", Desc: true}, {Field: "metadata.tags"}} {
+		req := QueryRequest{Filter: mustFilters(t, "kind=system"), OrderField: order, Limit: ptr(7), Fields: []string{"metadata.uid"}}
+		var got []string
+		for _, p := range pageThrough(t, ix, req) {
+			for _, it := range p.Items {
+				got = append(got, string(it))
+			}
+		}
+		ix.mu.RLock()
+		var c cursor
+		if order != nil {
+			c.orderFields = []Order{*order}
+		}
+		c.query = req.Filter
+		hits, _, _ := ix.search(&c, 1<<30, 0, false, false)
+		ix.mu.RUnlock()
+		var want []string
+		for _, h := range hits {
+			b, _ := json.Marshal(map[string]any{"metadata": map[string]string{"uid": h.uid}})
+			want = append(want, string(b))
+		}
+		if d := diff(want, got); d != "" {
+			t.Errorf("order %v (-one page +paged):\n%s", order, d)
+		}
+	}
+}
