@@ -82,6 +82,9 @@ func (s *Service) Publish(ctx context.Context) error {
 	return s.publishRegisteredLocations(ctx)
 }
 
+// Len returns how many entities the catalog serves.
+func (s *Service) Len() int { return s.index.Len() }
+
 // Ready reports whether the first processing pass has finished.
 func (s *Service) Ready() bool { return s.ready.Load() }
 

@@ -30,7 +30,7 @@ type harness struct {
 	ctx    context.Context
 }
 
-func newHarness(t *testing.T, strategy string, files ...string) *harness {
+func newHarness(t testing.TB, strategy string, files ...string) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -63,7 +63,7 @@ func newHarness(t *testing.T, strategy string, files ...string) *harness {
 	return h
 }
 
-func (h *harness) settle(t *testing.T) {
+func (h *harness) settle(t testing.TB) {
 	t.Helper()
 	if err := h.engine.Settle(h.ctx); err != nil {
 		t.Fatal(err)

@@ -18,11 +18,11 @@ type locationBody struct {
 }
 
 func (b locationBody) check() error {
-	if b.Target == "" {
-		return errs.Input("Malformed request: target is required")
-	}
 	if b.Type == "" {
-		return errs.Input("Malformed request: type is required")
+		return errs.Input("request/body must have required property 'type'")
+	}
+	if b.Target == "" {
+		return errs.Input("request/body must have required property 'target'")
 	}
 	if b.Presence != "" && b.Presence != "required" && b.Presence != "optional" {
 		return errs.Input("Malformed request: presence must be required or optional")

@@ -33,8 +33,11 @@ func (h *handler) queryGet(c echo.Context) error {
 	}
 	for i, o := range p.list("orderField") {
 		field, dir, _ := strings.Cut(o, ",")
-		if field == "" || (dir != "asc" && dir != "desc") {
-			return errs.Input("Invalid orderField parameter \"%s\", expected \"<field name>,<asc or desc>\"", o)
+		if dir != "asc" && dir != "desc" {
+			return errs.Input("Invalid order field order, must be asc or desc")
+		}
+		if field == "" {
+			return errs.Input("Invalid order field, must not be empty")
 		}
 		if i == 0 {
 			req.OrderField = &query.Order{Field: field, Desc: dir == "desc"}

@@ -19,6 +19,13 @@
 // MaxValues values per document, so a "billion laughs" file fails at once.
 // Mapping keys must be strings and may not repeat.
 //
+// # Speed
+//
+// Catalog files are nearly always plain block YAML. A fast path (fast.go)
+// reads that subset about four times faster than yaml.v3 and builds the
+// same node tree; anything outside it, and every syntax error, goes to
+// yaml.v3. FuzzFastPath checks that the two agree.
+//
 // # Positions
 //
 // Every Document keeps its yaml.v3 node tree, and Document.Position maps a

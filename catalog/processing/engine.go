@@ -60,12 +60,19 @@ func (e *Engine) Wake() {
 
 // Run processes until ctx is done.
 func (e *Engine) Run(ctx context.Context) {
-	lastOrphans := time.Time{}
+	lastOrphans, lastStitch := time.Time{}, time.Now()
 	for ctx.Err() == nil {
 		processed, err := e.ProcessDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("process entities", "err", err)
 		}
+		// While a large location flows in, stitch at most every second, so
+		// an entity that many batches point at is stitched once, not once
+		// per batch.
+		if processed == batchSize && time.Since(lastStitch) < time.Second {
+			continue
+		}
+		lastStitch = time.Now()
 		stitched, err := e.StitchDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("stitch entities", "err", err)
@@ -183,11 +190,14 @@ func (e *Engine) Settle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if p > 0 {
+			continue
+		}
 		s, err := e.StitchDue(ctx)
 		if err != nil {
 			return err
 		}
-		if p+s > 0 {
+		if s > 0 {
 			continue
 		}
 		if e.opts.OrphanStrategy == "keep" {

@@ -53,6 +53,11 @@
 // every upsert, so an unfiltered facet is a sort of a few buckets and a
 // filtered one an intersection count per bucket.
 //
+// Full-text filters (LIKE '%term%') scan a text column: the distinct values
+// of a searched key copied side by side into one buffer, searched with
+// bytes.Index. A column is built on the first search of its key and dropped
+// when one of the key's values appears or disappears.
+//
 // # Concurrency
 //
 // An Index is guarded by one RWMutex. Reads share it; Upsert and Remove hold

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stackyard/stackyard/catalog/model"
 )
@@ -46,19 +47,21 @@ type docRec struct {
 // for concurrent use; reads share a lock and writes take it exclusively for a
 // few microseconds. See the package documentation for the design.
 type Index struct {
-	mu       sync.RWMutex
-	strs     *strtab
-	docs     []docRec
-	freeDocs []uint32
-	live     *docset // dense: every stored doc
-	byUID    hashIndex
-	byRef    hashIndex
-	post     postings
-	uidView  *view
-	refView  *view             // built on first use
-	views    map[uint32]*view  // by search key id, built on first use
-	dirs     map[uint32]*facet // by search key id, built on first use
-	clock    atomic.Int64      // use counter for evicting views and facets
+	mu        sync.RWMutex
+	strs      *strtab
+	docs      []docRec
+	freeDocs  []uint32
+	live      *docset // dense: every stored doc
+	byUID     hashIndex
+	byRef     hashIndex
+	post      postings
+	uidView   *view
+	refView   *view             // built on first use
+	views     map[uint32]*view  // by search key id, built on first use
+	dirs      map[uint32]*facet // by search key id, built on first use
+	texts     map[uint32]*textCol
+	textBuilt map[uint32]time.Time // when each text column was last built
+	clock     atomic.Int64         // use counter for evicting views, facets and text columns
 }
 
 // Limits on the lazily built structures; the least recently used one is
@@ -71,11 +74,13 @@ const (
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	ix := &Index{
-		strs:    newStrtab(),
-		live:    &docset{bits: []uint64{}},
-		uidView: &view{},
-		views:   map[uint32]*view{},
-		dirs:    map[uint32]*facet{},
+		strs:      newStrtab(),
+		live:      &docset{bits: []uint64{}},
+		uidView:   &view{},
+		views:     map[uint32]*view{},
+		dirs:      map[uint32]*facet{},
+		texts:     map[uint32]*textCol{},
+		textBuilt: map[uint32]time.Time{},
 	}
 	ix.post.docHas = func(d, key, val uint32) bool { return docHasRow(ix.docs[d].rows, key, val) }
 	return ix
@@ -217,7 +222,7 @@ func (ix *Index) addDoc(rec docRec) {
 	ix.byUID.insert(ix.strs.hash(ix.strs.str(rec.uid)), id)
 	ix.byRef.insert(ix.strs.hash(ix.strs.str(rec.ref)), id)
 	for _, p := range pairs(rec.rows) {
-		ix.post.add(uint32(p>>32), uint32(p), id, len(ix.docs))
+		ix.postAdd(p, id)
 	}
 	ix.indexAux(id, nil, &rec)
 }
@@ -226,7 +231,7 @@ func (ix *Index) removeDoc(id uint32) {
 	rec := ix.docs[id]
 	ix.indexAux(id, &rec, nil)
 	for _, p := range pairs(rec.rows) {
-		ix.post.remove(uint32(p>>32), uint32(p), id, len(ix.docs))
+		ix.postRemove(p, id)
 	}
 	ix.byUID.remove(ix.strs.hash(ix.strs.str(rec.uid)), id)
 	ix.byRef.remove(ix.strs.hash(ix.strs.str(rec.ref)), id)
@@ -251,11 +256,11 @@ func (ix *Index) updateDoc(id uint32, js []byte, rows []row, ref uint32) {
 	ix.indexAux(id, rec, &docRec{rows: rows, uid: rec.uid, ref: ref})
 	gone, added := diffPairs(pairs(oldRows), pairs(rows))
 	for _, p := range gone {
-		ix.post.remove(uint32(p>>32), uint32(p), id, len(ix.docs))
+		ix.postRemove(p, id)
 	}
 	rec.json, rec.rows, rec.ref = js, rows, ref
 	for _, p := range added {
-		ix.post.add(uint32(p>>32), uint32(p), id, len(ix.docs))
+		ix.postAdd(p, id)
 	}
 	if ref != oldRef {
 		ix.byRef.remove(ix.strs.hash(ix.strs.str(oldRef)), id)
@@ -265,6 +270,24 @@ func (ix *Index) updateDoc(id uint32, js []byte, rows []row, ref uint32) {
 		ix.releaseRow(r)
 	}
 	ix.strs.release(oldRef)
+}
+
+// postAdd adds doc id to the posting of pair p. A value the key did not
+// have before invalidates the key's text column.
+func (ix *Index) postAdd(p uint64, id uint32) {
+	k, v := uint32(p>>32), uint32(p)
+	if ix.post.add(k, v, id, len(ix.docs)) && v < nullVal {
+		ix.dropTextCol(k)
+	}
+}
+
+// postRemove removes doc id from the posting of pair p. A value the key no
+// longer has invalidates the key's text column.
+func (ix *Index) postRemove(p uint64, id uint32) {
+	k, v := uint32(p>>32), uint32(p)
+	if ix.post.remove(k, v, id, len(ix.docs)) && v < nullVal {
+		ix.dropTextCol(k)
+	}
 }
 
 // diffPairs returns the pairs only in a and those only in b, both sorted.

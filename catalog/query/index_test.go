@@ -3,10 +3,7 @@ package query
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -200,210 +197,53 @@ func bruteMatch(n *pnode, rows []Row) bool {
 	return true
 }
 
-// TestIndex_Churn applies random upserts, renames and removals to a
-// generated catalog and checks every query against brute force over the
-// documents that should be present.
-func TestIndex_Churn(t *testing.T) {
+// TestByRefs covers checklist 27.
+func TestByRefs(t *testing.T) {
 	t.Parallel()
-	entities := generateEntities(1500, 7)
-	rnd := rand.New(rand.NewPCG(11, 12))
-	ix := NewIndex()
-	current := map[string]Doc{} // by uid
-	for _, d := range docsFor(t, entities) {
-		ix.Upsert(d)
-		current[d.UID] = d
-	}
-	// Views and facets built early must be maintained through the churn.
-	ix.Facets(Predicate{}, []string{"spec.lifecycle", "metadata.tags"})
-	if _, err := ix.Query(QueryRequest{OrderField: &Order{Field: "metadata.name"}, Limit: ptr(1)}); err != nil {
+	ix := fixtureIndex(t)
+	refs := []string{"component:default/checkout-web", "Component:DEFAULT/Ledger-Lib", "component:default/missing", "not a ref", "group:default/team-payments"}
+	got, err := ix.ByRefs(refs, mustFilters(t, "kind=component"), []string{"metadata.name"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	lifecycles := []string{"production", "Experimental", "deprecated", "PRODUCTION"}
-	for step := range 3000 {
-		i := rnd.IntN(len(entities))
-		e := entities[i]
-		md := e["metadata"].(map[string]any)
-		switch rnd.IntN(6) {
-		case 0: // remove
-			ix.Remove(md["uid"].(string))
-			delete(current, md["uid"].(string))
-			continue
-		case 1: // re-created with a new uid
-			md["uid"] = fmt.Sprintf("re-%d", step)
-		case 2: // renamed
-			md["name"] = fmt.Sprintf("renamed-%d", step)
-		default: // changed
-			if spec, ok := e["spec"].(map[string]any); ok {
-				spec["lifecycle"] = lifecycles[rnd.IntN(len(lifecycles))]
-			}
-			md["tags"] = []any{fmt.Sprint("t", rnd.IntN(5)), "Go"}
-		}
-		d := docsFor(t, []model.Entity{e})[0]
-		for uid, old := range current {
-			if old.Ref == d.Ref {
-				delete(current, uid)
-			}
-		}
-		ix.Upsert(d)
-		current[d.UID] = d
-	}
-	docs := slices.Collect(func(yield func(Doc) bool) {
-		for _, d := range current {
-			if !yield(d) {
-				return
-			}
-		}
-	})
-	if ix.Len() != len(docs) {
-		t.Fatalf("Len = %d, want %d", ix.Len(), len(docs))
-	}
-	for _, c := range append(predicateCases, `{"spec.lifecycle":"production"}`, `{"metadata.tags":"t3"}`) {
-		p := mustPredicate(t, c)
-		checkEvalAgrees(t, ix, p)
-		checkAgainstBrute(t, ix, docs, p)
-	}
-	checkFacetsAgainstBrute(t, ix, docs, "spec.lifecycle")
-	checkFacetsAgainstBrute(t, ix, docs, "metadata.tags")
-	checkOrderAgainstBrute(t, ix, docs, "metadata.name")
-	checkOrderAgainstBrute(t, ix, docs, "spec.lifecycle")
-}
-
-// checkFacetsAgainstBrute compares a facet with counts over raw rows.
-func checkFacetsAgainstBrute(t *testing.T, ix *Index, docs []Doc, facet string) {
-	t.Helper()
-	counts := map[string]int{}
-	for _, d := range docs {
-		for _, r := range d.Rows {
-			if r.Key == facet && r.HasValue {
-				counts[r.Original]++
-			}
-		}
-	}
-	var want []FacetCount
-	for v, n := range counts {
-		want = append(want, FacetCount{v, n})
-	}
-	sortFacet(want)
-	if d := diff(want, ix.Facets(Predicate{}, []string{facet})[facet]); d != "" {
-		t.Errorf("facet %s (-brute +index):\n%s", facet, d)
-	}
-}
-
-// checkOrderAgainstBrute pages through an ordered by-query session and
-// compares the sequence with a brute-force sort.
-func checkOrderAgainstBrute(t *testing.T, ix *Index, docs []Doc, field string) {
-	t.Helper()
-	type entry struct{ Val, UID string }
-	var want []entry
-	for _, d := range docs {
-		seen := map[string]bool{}
-		for _, r := range d.Rows {
-			if r.Key == field && r.HasValue && !seen[r.Value] {
-				seen[r.Value] = true
-				want = append(want, entry{r.Value, d.UID})
-			}
-		}
-	}
-	slices.SortFunc(want, func(a, b entry) int { return strings.Compare(a.Val+"\x00"+a.UID, b.Val+"\x00"+b.UID) })
-	var got []entry
-	req := QueryRequest{OrderField: &Order{Field: field}, Limit: ptr(97), Fields: []string{"metadata.uid"}}
-	for {
-		r, err := ix.Query(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, item := range r.Items {
-			var e struct{ Metadata struct{ UID string } }
-			if err := json.Unmarshal(item, &e); err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, entry{UID: e.Metadata.UID})
-		}
-		if r.NextCursor == "" {
-			break
-		}
-		req = QueryRequest{Cursor: r.NextCursor, Limit: ptr(97), Fields: []string{"metadata.uid"}}
-	}
+	want := []string{`{"metadata":{"name":"checkout-web"}}`, `{"metadata":{"name":"ledger-lib"}}`, "", "", ""}
 	if len(got) != len(want) {
-		t.Fatalf("order by %s: %d items, want %d", field, len(got), len(want))
+		t.Fatalf("got %d items, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if got[i].UID != want[i].UID {
-			t.Fatalf("order by %s: item %d is %s, want %s", field, i, got[i].UID, want[i].UID)
+		if string(got[i]) != want[i] || (want[i] == "") != (got[i] == nil) {
+			t.Errorf("item %d = %s, want %s", i, got[i], want[i])
 		}
+	}
+	if _, err := ix.ByRefs(refs, Predicate{}, []string{"a[0]"}); err == nil {
+		t.Error("array field accepted")
 	}
 }
 
-// TestIndex_ConcurrentPaging pages through a by-query session while another
-// goroutine keeps upserting and removing other entities. Keyset pagination
-// must return every untouched entity exactly once, in order. Run with -race.
-func TestIndex_ConcurrentPaging(t *testing.T) {
+// TestQuery_EmptyRequest covers checklist 25: no parameters give the first
+// page of everything, 200 at most, in uid order.
+func TestQuery_EmptyRequest(t *testing.T) {
 	t.Parallel()
-	docs := docsFor(t, generateEntities(2000, 3))
-	ix := NewIndex()
-	for _, d := range docs {
-		ix.Upsert(d)
+	ix := fixtureIndex(t)
+	r, err := ix.Query(QueryRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	stable := map[string]bool{}
-	for i, d := range docs {
-		if i%2 == 0 {
-			stable[d.UID] = true
-		}
+	want, err := ix.List(ListRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			d := docs[(2*i+1)%len(docs)]
-			if i%3 == 0 {
-				ix.Remove(d.UID)
-			} else {
-				ix.Upsert(d)
-			}
-		}
-	})
-	defer func() { close(stop); wg.Wait() }()
-	for _, order := range []*Order{nil, {Field: "metadata.name"}, {Field: "metadata.name", Desc: true}} {
-		seen := map[string]bool{}
-		var last []string
-		req := QueryRequest{OrderField: order, Limit: ptr(50), Fields: []string{"metadata.uid,metadata.name"}}
-		for {
-			r, err := ix.Query(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, item := range r.Items {
-				var e struct{ Metadata struct{ UID, Name string } }
-				if err := json.Unmarshal(item, &e); err != nil {
-					t.Fatal(err)
-				}
-				if seen[e.Metadata.UID] {
-					t.Fatalf("order %v: %s returned twice", order, e.Metadata.UID)
-				}
-				seen[e.Metadata.UID] = true
-				key := []string{e.Metadata.UID}
-				if order != nil {
-					key = []string{e.Metadata.Name, e.Metadata.UID}
-				}
-				if last != nil && (slices.Compare(last, key) > 0) != (order != nil && order.Desc) {
-					t.Fatalf("order %v: %v after %v", order, key, last)
-				}
-				last = key
-			}
-			if r.NextCursor == "" {
-				break
-			}
-			req = QueryRequest{Cursor: r.NextCursor, Limit: ptr(50), Fields: req.Fields}
-		}
-		for uid := range stable {
-			if !seen[uid] {
-				t.Fatalf("order %v: stable entity %s was skipped", order, uid)
-			}
-		}
+	if r.TotalItems != 16 || r.NextCursor != "" || r.PrevCursor != "" {
+		t.Errorf("total %d, cursors %q %q", r.TotalItems, r.NextCursor, r.PrevCursor)
+	}
+	if d := diff(names(t, want.Items), names(t, r.Items)); d != "" {
+		t.Errorf("(-list +query):\n%s", d)
+	}
+	big := NewIndex()
+	for i := range 250 {
+		big.Upsert(testDoc(t, fmt.Sprintf("u%03d", i), "Component", fmt.Sprint("c", i), nil))
+	}
+	if r, err := big.Query(QueryRequest{}); err != nil || len(r.Items) != DefaultQueryLimit || r.NextCursor == "" {
+		t.Errorf("default limit: %d items, next %q, %v", len(r.Items), r.NextCursor, err)
 	}
 }

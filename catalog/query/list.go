@@ -68,9 +68,14 @@ func (ix *Index) List(req ListRequest) (ListResult, error) {
 		need = offset + limit + 1
 	}
 	if len(req.Order) == 0 {
-		ix.mu.Lock()
-		ix.buildRefView()
-		ix.mu.Unlock()
+		ix.mu.RLock()
+		missing := ix.refView == nil
+		ix.mu.RUnlock()
+		if missing {
+			ix.mu.Lock()
+			ix.buildRefView()
+			ix.mu.Unlock()
+		}
 	}
 	ix.mu.RLock()
 	jsons := ix.listPage(req.Filter, req.Order, need)

@@ -3,6 +3,7 @@ package query
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -10,15 +11,44 @@ import (
 // Backstage against an index loaded with the same entities and compare the
 // bodies.
 
+// peerCase replays one captured request.
+type peerCase struct {
+	name    string
+	capture string
+	extra   bool // the capture was taken after registered-service was added
+	run     func(ix *Index) (any, error)
+}
+
 func TestIndex_MatchesPeer(t *testing.T) {
 	t.Parallel()
 	registered := readPeer(t, "catalog-by-name-registered")
-	tests := []struct {
-		name    string
-		capture string
-		extra   bool // the capture was taken after registered-service was added
-		run     func(ix *Index) (any, error)
-	}{
+	for _, tt := range peerCases(t) {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var extra []Doc
+			if tt.extra {
+				extra = append(extra, docFromJSON(t, registered.Body))
+			}
+			ix := fixtureIndex(t, extra...)
+			got, err := tt.run(ix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(rawItems(got))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := readPeer(t, tt.capture).Body
+			if d := diff(decodeCursors(t, decodeAny(t, want)), decodeCursors(t, decodeAny(t, b))); d != "" {
+				t.Errorf("body mismatch (-peer +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// peerCases lists the captured requests and how to answer them.
+func peerCases(t *testing.T) []peerCase {
+	return []peerCase{
 		{"list all", "catalog-entities", false, func(ix *Index) (any, error) {
 			r, err := ix.List(ListRequest{})
 			return r.Items, err
@@ -29,6 +59,11 @@ func TestIndex_MatchesPeer(t *testing.T) {
 		}},
 		{"by-query limit 2", "catalog-by-query-limit2", false, func(ix *Index) (any, error) {
 			return queryBody(ix.Query(QueryRequest{Limit: ptr(2), FullText: &FullText{}}))
+		}},
+		{"by-query next page from the peer's cursor", "catalog-by-query-limit2-next", false, func(ix *Index) (any, error) {
+			path := readPeer(t, "catalog-by-query-limit2-next").Request.Path
+			_, c, _ := strings.Cut(path, "cursor=")
+			return queryBody(ix.Query(QueryRequest{Cursor: c}))
 		}},
 		{"by-query exists desc", "catalog-by-query-exists-filter", true, func(ix *Index) (any, error) {
 			return queryBody(ix.Query(QueryRequest{Filter: mustFilters(t, "spec.system"), Fields: []string{"kind,metadata.name,spec.system"},
@@ -52,28 +87,6 @@ func TestIndex_MatchesPeer(t *testing.T) {
 				Predicate{}, []string{"kind", "metadata.name", "relations"})
 			return map[string]any{"items": items}, err
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var extra []Doc
-			if tt.extra {
-				extra = append(extra, docFromJSON(t, registered.Body))
-			}
-			ix := fixtureIndex(t, extra...)
-			got, err := tt.run(ix)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := json.Marshal(rawItems(got))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := readPeer(t, tt.capture).Body
-			if d := diff(decodeCursors(t, decodeAny(t, want)), decodeCursors(t, decodeAny(t, b))); d != "" {
-				t.Errorf("body mismatch (-peer +got):\n%s", d)
-			}
-		})
 	}
 }
 

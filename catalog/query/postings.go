@@ -82,13 +82,19 @@ func (p *postings) get(key, val uint32) *docset {
 
 // add records that doc d has the pair. The doc's rows must already hold it.
 // universe is the size of the doc id space, which decides when a list
-// becomes a bitmap.
-func (p *postings) add(key, val, d uint32, universe int) {
+// becomes a bitmap. It reports whether the pair is new.
+func (p *postings) add(key, val, d uint32, universe int) bool {
 	i := p.slot(key, val)
 	if i < 0 {
 		p.idx.insert(pairHash(key, val), d)
-		return
+		return true
 	}
+	p.addTo(i, key, val, d, universe)
+	return false
+}
+
+// addTo adds doc d to the existing posting at table position i.
+func (p *postings) addTo(i int, key, val, d uint32, universe int) {
 	e := uint32(p.idx.slots[i]) - 1
 	if e&listBit == 0 {
 		if e != d {
@@ -131,20 +137,26 @@ func (p *postings) add(key, val, d uint32, universe int) {
 }
 
 // remove records that doc d no longer has the pair. The doc's rows must
-// still hold it.
-func (p *postings) remove(key, val, d uint32, universe int) {
+// still hold it. It reports whether the pair is gone.
+func (p *postings) remove(key, val, d uint32, universe int) bool {
 	i := p.slot(key, val)
 	if i < 0 {
-		return
+		return false
 	}
 	e := uint32(p.idx.slots[i]) - 1
 	if e&listBit == 0 {
 		if e == d {
 			p.idx.removeAt(i)
+			return true
 		}
-		return
+		return false
 	}
-	li := e &^ listBit
+	p.removeFrom(i, e&^listBit, d, universe)
+	return false
+}
+
+// removeFrom removes doc d from the shared posting li at table position i.
+func (p *postings) removeFrom(i int, li, d uint32, universe int) {
 	l := &p.lists[li]
 	if l.set == nil {
 		j, found := slices.BinarySearch(l.small[:l.n], d)

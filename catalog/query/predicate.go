@@ -102,6 +102,17 @@ func (p Predicate) MarshalJSON() ([]byte, error) {
 	return p.appendJSON(nil), nil
 }
 
+// UnmarshalJSON parses b with ParsePredicate, so request bodies can be
+// decoded straight into a Predicate; errors are ParsePredicate's.
+func (p *Predicate) UnmarshalJSON(b []byte) error {
+	q, err := ParsePredicate(b)
+	if err != nil {
+		return err
+	}
+	*p = q
+	return nil
+}
+
 // String returns the predicate as JSON.
 func (p Predicate) String() string { return string(p.appendJSON(nil)) }
 

@@ -124,3 +124,52 @@ func TestAnd(t *testing.T) {
 		t.Errorf("json.Marshal = %s, %v", b2, err)
 	}
 }
+
+func TestPredicate_UnmarshalJSON(t *testing.T) {
+	t.Parallel()
+	var body struct {
+		Query Predicate `json:"query"`
+	}
+	if err := json.Unmarshal([]byte(`{"query":{"kind":"api"}}`), &body); err != nil || body.Query.String() != `{"kind":"api"}` {
+		t.Errorf("decoded %s, %v", body.Query, err)
+	}
+	err := json.Unmarshal([]byte(`{"query":{"kind":{"$regex":"x"}}}`), &body)
+	if !errors.Is(err, errs.ErrInput) || !strings.HasPrefix(err.Error(), "Invalid query: ") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestParseOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		field   bool // ParseOrderField rather than ParseOrder
+		want    Order
+		wantErr string
+	}{
+		{"metadata.name,asc", true, Order{Field: "metadata.name"}, ""},
+		{"metadata.name,desc,extra", true, Order{Field: "metadata.name", Desc: true}, ""},
+		{"metadata.name", true, Order{Field: "metadata.name"}, ""},
+		{"metadata.name,sideways", true, Order{}, "Invalid order field order, must be asc or desc"},
+		{"desc:metadata.name", false, Order{Field: "metadata.name", Desc: true}, ""},
+		{"asc:a:b", false, Order{Field: "a:b"}, ""},
+		{"metadata.name", false, Order{}, `Invalid order parameter "metadata.name", expected "<asc or desc>:<field name>"`},
+		{"asc:", false, Order{}, `Invalid order parameter "asc:", expected "<asc or desc>:<field name>"`},
+	}
+	for _, tt := range tests {
+		parse := ParseOrder
+		if tt.field {
+			parse = ParseOrderField
+		}
+		got, err := parse(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr || !errors.Is(err, errs.ErrInput) {
+				t.Errorf("%q: error %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%q = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+}

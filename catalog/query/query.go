@@ -171,76 +171,67 @@ func equalValues(a, b []*string) bool {
 
 // searchPage runs the search of one page under the read lock. It returns up
 // to limit+1 hits in page order (limit when paging backwards) and, if asked,
-// the number of matching entities. A missing view of the sort key is built
-// under the write lock, once, when scanning it is the cheaper plan.
+// the number of matching entities. When the plan wants a view or text
+// column that is not built yet, it builds them under the write lock, once,
+// and searches again.
 func (ix *Index) searchPage(c *cursor, limit, offset int, wantTotal bool) ([]hit, int) {
+	b := &builds{allowed: true}
 	ix.mu.RLock()
-	hits, total, build := ix.search(c, limit, offset, wantTotal, true)
+	hits, total := ix.search(c, limit, offset, wantTotal, b)
 	ix.mu.RUnlock()
-	if build == nil {
+	if b.empty() {
 		return hits, total
 	}
 	ix.mu.Lock()
-	if k, ok := ix.strs.lookup(*build); ok {
+	if k, ok := ix.strs.lookup(b.view); ok && b.view != "" {
 		ix.buildKeyView(k)
+	}
+	for _, t := range b.texts {
+		if k, ok := ix.strs.lookup(t); ok {
+			ix.buildTextCol(k)
+		}
 	}
 	ix.mu.Unlock()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	hits, total, _ = ix.search(c, limit, offset, wantTotal, false)
-	return hits, total
+	return ix.search(c, limit, offset, wantTotal, &builds{})
 }
 
-// search is searchPage under a held read lock. When the plan wants a view of
-// the sort key that is not built and mayBuild is set, it returns the key to
-// build instead of hits.
-func (ix *Index) search(c *cursor, limit, offset int, wantTotal, mayBuild bool) ([]hit, int, *string) {
-	var sortKey string
-	var v *view
-	set := ix.live
-	if len(c.orderFields) > 0 {
-		sortKey = jsLower(c.orderFields[0].Field)
-		k, ok := ix.strs.lookup(sortKey)
-		if !ok {
-			return nil, 0, nil
-		}
-		set = ix.withValue(k)
-		v = ix.keyView(k)
-	} else {
-		v = ix.uidView
-	}
-	domain := set.n
-	if m := ix.fullTextSet(c.fullText, sortKey, ix.eval(c.query)); set == ix.live {
-		set = m
-	} else {
-		set = and(m, set)
-	}
-	total := 0
-	if wantTotal {
-		total = set.n
-	}
-	if limit == 0 || set.n == 0 {
-		return nil, total, nil
-	}
-	start, ok := c.start()
+// search is searchPage under a held read lock. When it wants structures
+// that are not built and b allows asking, it lists them in b and returns
+// nothing.
+func (ix *Index) search(c *cursor, limit, offset int, wantTotal bool, b *builds) ([]hit, int) {
+	sortKey, v, set, domain, ok := ix.candidates(c, b)
 	if !ok {
-		return nil, total, nil
-	}
-	fwd := len(c.orderFields) == 0 || !c.orderFields[0].Desc
-	if c.isPrevious {
-		fwd = !fwd
+		return nil, 0
 	}
 	want := limit + 1
 	if c.isPrevious {
 		want = limit
 	}
+	scan := limit > 0 && !selectIsCheaper(set.n, domain, offset+want)
+	if v == nil && scan && b.allowed {
+		b.view = sortKey
+	}
+	if !b.empty() {
+		return nil, 0
+	}
+	total := 0
+	if wantTotal {
+		total = set.n
+	}
+	start, ok := c.start()
+	if limit == 0 || set.n == 0 || !ok {
+		return nil, total
+	}
+	fwd := len(c.orderFields) == 0 || !c.orderFields[0].Desc
+	if c.isPrevious {
+		fwd = !fwd
+	}
 	var entries []ventry
-	switch {
-	case v != nil && !selectIsCheaper(set.n, domain, offset+want):
+	if v != nil && scan {
 		entries = ix.scanView(v, set, fwd, start, offset, want)
-	case v == nil && mayBuild && !selectIsCheaper(set.n, domain, offset+want):
-		return nil, 0, &sortKey
-	default:
+	} else {
 		entries = ix.selectEntries(set, sortKey, fwd, start, offset, want)
 	}
 	hits := make([]hit, len(entries))
@@ -250,7 +241,30 @@ func (ix *Index) search(c *cursor, limit, offset int, wantTotal, mayBuild bool) 
 	if c.isPrevious {
 		slices.Reverse(hits)
 	}
-	return hits, total, nil
+	return hits, total
+}
+
+// candidates resolves the session's sort order and matching set: the sort
+// key (empty for uid order), its view if built, the entities matching the
+// filters that have a value for the sort key, and how many entities the
+// order covers. ok is false when no entity has the sort key.
+func (ix *Index) candidates(c *cursor, b *builds) (sortKey string, v *view, set *docset, domain int, ok bool) {
+	set, v = ix.live, ix.uidView
+	if len(c.orderFields) > 0 {
+		sortKey = jsLower(c.orderFields[0].Field)
+		k, found := ix.strs.lookup(sortKey)
+		if !found {
+			return "", nil, nil, 0, false
+		}
+		set, v = ix.withValue(k), ix.keyView(k)
+	}
+	domain = set.n
+	if m := ix.fullTextSet(c.fullText, sortKey, ix.eval(c.query), b); set == ix.live {
+		set = m
+	} else {
+		set = and(m, set)
+	}
+	return sortKey, v, set, domain, true
 }
 
 // start returns the keyset position to continue after, nil on a first page.

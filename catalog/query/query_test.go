@@ -67,23 +67,30 @@ func TestQuery_CursorRoundTrips(t *testing.T) {
 			if tt.order != nil && !slices.IsSortedFunc(all, tt.order) {
 				t.Errorf("not sorted: %v", all)
 			}
-			// Walk back with prev cursors: each page equals the one before it.
-			for i := len(pages) - 1; i > 0; i-- {
-				prev, err := ix.Query(QueryRequest{Cursor: pages[i].PrevCursor, Limit: tt.req.Limit})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := diff(names(t, pages[i-1].Items), names(t, prev.Items)); d != "" {
-					t.Errorf("prev of page %d (-page %d +prev):\n%s", i, i-1, d)
-				}
-				if prev.NextCursor == "" {
-					t.Errorf("a page fetched with a prev cursor has no nextCursor")
-				}
-				if (prev.PrevCursor != "") != (i-1 > 0) {
-					t.Errorf("prev page %d: prevCursor %q", i-1, prev.PrevCursor)
-				}
-			}
+			checkPrevCursors(t, ix, pages, tt.req.Limit)
 		})
+	}
+}
+
+// checkPrevCursors walks back with prev cursors: each page must equal the
+// one before it, carry a nextCursor, and have a prevCursor unless it is the
+// first.
+func checkPrevCursors(t *testing.T, ix *Index, pages []QueryResult, limit *int) {
+	t.Helper()
+	for i := len(pages) - 1; i > 0; i-- {
+		prev, err := ix.Query(QueryRequest{Cursor: pages[i].PrevCursor, Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diff(names(t, pages[i-1].Items), names(t, prev.Items)); d != "" {
+			t.Errorf("prev of page %d (-page %d +prev):\n%s", i, i-1, d)
+		}
+		if prev.NextCursor == "" {
+			t.Errorf("a page fetched with a prev cursor has no nextCursor")
+		}
+		if (prev.PrevCursor != "") != (i-1 > 0) {
+			t.Errorf("prev page %d: prevCursor %q", i-1, prev.PrevCursor)
+		}
 	}
 }
 
@@ -252,7 +259,7 @@ func TestQuery_SmallSetPlan(t *testing.T) {
 			c.orderFields = []Order{*order}
 		}
 		c.query = req.Filter
-		hits, _, _ := ix.search(&c, 1<<30, 0, false, false)
+		hits, _ := ix.search(&c, 1<<30, 0, false, &builds{})
 		ix.mu.RUnlock()
 		var want []string
 		for _, h := range hits {

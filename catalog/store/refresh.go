@@ -40,15 +40,18 @@ type claimRow struct {
 	LocationKey       *string
 }
 
-// ClaimDue takes up to limit rows whose next_update_at has passed and
+// ClaimDue takes up to limit entities whose next_update_at has passed and
 // pushes their next_update_at to next, so no other worker takes them.
 func (s *Store) ClaimDue(ctx context.Context, now, next time.Time, limit int) ([]Claimed, error) {
+	var ids []string
+	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_update_at = ?
+WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_update_at <= ? ORDER BY next_update_at LIMIT ?`+s.skipLocked()+`)
+RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return nil, translate(err)
+	}
 	var rows []claimRow
-	err := s.q(ctx).Raw(`UPDATE refresh_state SET next_update_at = ?
-WHERE entity_id IN (SELECT entity_id FROM refresh_state WHERE next_update_at <= ? ORDER BY next_update_at LIMIT ?`+s.skipLocked()+`)
-RETURNING entity_id, entity_ref, unprocessed_entity, result_hash, location_key`,
-		next.UnixMilli(), now.UnixMilli(), limit).Scan(&rows).Error
-	if err != nil {
+	if err := s.q(ctx).Raw(`SELECT entity_id, entity_ref, unprocessed_entity, result_hash, location_key FROM refresh_state WHERE entity_id IN ?`, ids).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]Claimed, len(rows))
@@ -112,8 +115,8 @@ func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.T
 		return nil, nil, err
 	}
 	ms := now.UnixMilli()
-	var inserts [][]any
-	var fresh []string
+	var inserts, queued [][]any
+	var fresh, due []string
 	seen := map[string]bool{}
 	for _, d := range items {
 		if seen[d.Ref] {
@@ -123,28 +126,38 @@ func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.T
 		old, ok := have[d.Ref]
 		switch {
 		case !ok:
-			inserts = append(inserts, []any{uuid.NewString(), d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms, ms})
+			id := uuid.NewString()
+			inserts = append(inserts, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms})
+			queued = append(queued, []any{id, d.Ref, ms})
 			fresh = append(fresh, d.Ref)
 		case old.LocationKey != nil && *old.LocationKey != "" && *old.LocationKey != d.LocationKey:
 			conflicts = append(conflicts, d.Ref)
 			continue
 		case old.UnprocessedHash != d.Hash:
-			err := s.q(ctx).Exec(`UPDATE refresh_state SET unprocessed_entity = ?, unprocessed_hash = ?, location_key = ?, next_update_at = ?, last_discovery_at = ? WHERE entity_ref = ?`,
-				string(d.Entity), d.Hash, d.LocationKey, ms, ms, d.Ref).Error
+			err := s.q(ctx).Exec(`UPDATE refresh_state SET unprocessed_entity = ?, unprocessed_hash = ?, location_key = ?, last_discovery_at = ? WHERE entity_ref = ?`,
+				string(d.Entity), d.Hash, d.LocationKey, ms, d.Ref).Error
 			if err != nil {
 				return nil, nil, translate(err)
 			}
+			due = append(due, d.Ref)
 		}
 		accepted = append(accepted, d.Ref)
 	}
-	if err := s.insertRows(ctx, "INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, location_key, next_update_at, last_discovery_at)", 7, inserts); err != nil {
+	if err := s.insertRows(ctx, "INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, location_key, last_discovery_at)", 6, inserts); err != nil {
+		return nil, nil, err
+	}
+	if err := s.insertRows(ctx, "INSERT INTO refresh_queue (entity_id, entity_ref, next_update_at)", 3, queued); err != nil {
+		return nil, nil, err
+	}
+	if err := s.ScheduleRefresh(ctx, due); err != nil {
 		return nil, nil, err
 	}
 	// Entities that named a ref which did not exist yet (a dangling owner,
 	// say) are reprocessed now that it does.
 	err = inChunks(fresh, func(chunk []string) error {
-		return translate(s.q(ctx).Exec(`UPDATE refresh_state SET next_update_at = ? WHERE errors <> '' AND entity_id IN
-(SELECT originating_entity_id FROM relations WHERE target_entity_ref IN ?)`, ms, chunk).Error)
+		return translate(s.q(ctx).Exec(`UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN
+(SELECT entity_id FROM refresh_state WHERE errors <> '' AND entity_id IN
+(SELECT originating_entity_id FROM relations WHERE target_entity_ref IN ?))`, ms, chunk).Error)
 	})
 	return accepted, conflicts, err
 }
@@ -188,7 +201,7 @@ func (s *Store) ReplaceProviderEntities(ctx context.Context, sourceKey string, i
 // ScheduleRefresh makes the entities with refs due for processing now.
 func (s *Store) ScheduleRefresh(ctx context.Context, refs []string) error {
 	return inChunks(refs, func(chunk []string) error {
-		return translate(s.q(ctx).Exec("UPDATE refresh_state SET next_update_at = ? WHERE entity_ref IN ?", time.Now().UnixMilli(), chunk).Error)
+		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_update_at = ? WHERE entity_ref IN ?", time.Now().UnixMilli(), chunk).Error)
 	})
 }
 

@@ -114,7 +114,7 @@ func (s *Store) relationSources(ctx context.Context, entityIDs []string) ([]stri
 func (s *Store) markStitch(ctx context.Context, refs []string, now time.Time) error {
 	refs = dedupe(refs)
 	return inChunks(refs, func(chunk []string) error {
-		return translate(s.q(ctx).Exec("UPDATE refresh_state SET next_stitch_at = ? WHERE entity_ref IN ?", now.UnixMilli(), chunk).Error)
+		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE entity_ref IN ?", now.UnixMilli(), chunk).Error)
 	})
 }
 

@@ -42,6 +42,13 @@ type Final struct {
 // loads their inputs.
 func (s *Store) ClaimStitch(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]StitchInput, error) {
 	leaseUntil := now.Add(lease).UnixMilli()
+	var ids []string
+	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_stitch_at = ?
+WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?`+s.skipLocked()+`)
+RETURNING entity_id`, leaseUntil, now.UnixMilli(), limit).Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return nil, translate(err)
+	}
 	var rows []struct {
 		EntityID        string
 		EntityRef       string
@@ -49,11 +56,9 @@ func (s *Store) ClaimStitch(ctx context.Context, now time.Time, lease time.Durat
 		Errors          string
 		Hash            *string
 	}
-	err := s.q(ctx).Raw(`UPDATE refresh_state SET next_stitch_at = ?
-WHERE entity_id IN (SELECT entity_id FROM refresh_state WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?`+s.skipLocked()+`)
-RETURNING entity_id, entity_ref, processed_entity, errors, (SELECT hash FROM final_entities f WHERE f.entity_id = refresh_state.entity_id) AS hash`,
-		leaseUntil, now.UnixMilli(), limit).Scan(&rows).Error
-	if err != nil || len(rows) == 0 {
+	err = s.q(ctx).Raw(`SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, f.hash
+FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, ids).Scan(&rows).Error
+	if err != nil {
 		return nil, translate(err)
 	}
 	out := make([]StitchInput, len(rows))
@@ -140,9 +145,15 @@ func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchIn
 		if err := tx.insertRows(ctx, "INSERT INTO search (entity_id, key, original_value, value)", 4, search); err != nil {
 			return err
 		}
+		byLease := map[int64][]string{}
 		for _, d := range done {
-			if err := tx.q(ctx).Exec("UPDATE refresh_state SET next_stitch_at = NULL WHERE entity_id = ? AND next_stitch_at = ?", d.EntityID, d.Lease).Error; err != nil {
-				return translate(err)
+			byLease[d.Lease] = append(byLease[d.Lease], d.EntityID)
+		}
+		for lease, ids := range byLease {
+			if err := inChunks(ids, func(chunk []string) error {
+				return translate(tx.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = NULL WHERE next_stitch_at = ? AND entity_id IN ?", lease, chunk).Error)
+			}); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -69,8 +69,9 @@ func (s *Store) skipLocked() string {
 // insertRows writes rows with multi-row INSERT statements of at most
 // chunk rows each.
 func (s *Store) insertRows(ctx context.Context, head string, cols int, rows [][]any, tail ...string) error {
-	const maxParams = 30000
-	chunk := maxParams / cols
+	// A fixed chunk size keeps the statement text the same, so it is
+	// prepared once (gorm's statement cache).
+	chunk := min(128, 30000/cols)
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
 	for start := 0; start < len(rows); start += chunk {
 		end := min(start+chunk, len(rows))

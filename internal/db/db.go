@@ -43,9 +43,12 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*gorm.DB, error) {
 	g, err := gorm.Open(dialector, &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		PrepareStmt:            false,
-		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// Statements are prepared once and cached by text; the stores
+		// write in fixed-size chunks so the texts repeat.
+		PrepareStmt:        true,
+		PrepareStmtMaxSize: 512,
+		Logger:             logger.Discard,
+		NowFunc:            func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

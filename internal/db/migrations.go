@@ -3,7 +3,10 @@ package db
 // migrations is the ordered, append-only schema history. Never edit an
 // applied entry; add a new one. Tables follow Backstage's catalog model
 // (database/tables.ts): refresh state, references, relations, final
-// entities, search and locations. Times are Unix milliseconds.
+// entities, search and locations. The schedule (next_update_at,
+// next_stitch_at) lives in the narrow refresh_queue table, so claiming and
+// leasing rewrite a few bytes instead of a row holding two entity bodies.
+// Times are Unix milliseconds.
 var migrations = []migration{
 	{1, "catalog", `
 CREATE TABLE locations (
@@ -23,12 +26,16 @@ CREATE TABLE refresh_state (
   result_hash TEXT NOT NULL DEFAULT '',
   errors TEXT NOT NULL DEFAULT '',
   location_key TEXT,
+  last_discovery_at BIGINT NOT NULL
+);
+CREATE TABLE refresh_queue (
+  entity_id VARCHAR(36) PRIMARY KEY REFERENCES refresh_state (entity_id) ON DELETE CASCADE,
+  entity_ref TEXT NOT NULL UNIQUE,
   next_update_at BIGINT NOT NULL,
-  last_discovery_at BIGINT NOT NULL,
   next_stitch_at BIGINT
 );
-CREATE INDEX refresh_state_next_update_at_idx ON refresh_state (next_update_at);
-CREATE INDEX refresh_state_next_stitch_at_idx ON refresh_state (next_stitch_at);
+CREATE INDEX refresh_queue_next_update_at_idx ON refresh_queue (next_update_at);
+CREATE INDEX refresh_queue_next_stitch_at_idx ON refresh_queue (next_stitch_at);
 CREATE TABLE refresh_state_references (
   id {{serial}},
   source_key TEXT,
