@@ -220,8 +220,10 @@ func TestService_ConflictFirstLocationWins(t *testing.T) {
 	dir := t.TempDir()
 	first, second := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
 	writeFile(t, first, group+"---\n"+sprintf(component, "from-a", "production", "team-a"))
-	writeFile(t, second, sprintf(component, "from-b", "production", "team-a"))
+	writeFile(t, second, "")
 	h := newHarness(t, "delete", first, second)
+	writeFile(t, second, sprintf(component, "from-b", "production", "team-a"))
+	h.refreshAll(t, second)
 	if d := h.entity(t, "component:default/svc").Metadata()["description"]; d != "from-a" {
 		t.Fatalf("description = %v, want the first location's", d)
 	}

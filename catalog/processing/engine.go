@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackyard/stackyard/catalog/store"
@@ -58,26 +59,19 @@ func (e *Engine) Wake() {
 	}
 }
 
-// Run processes until ctx is done.
+// Run processes until ctx is done. Processing and stitching run as two
+// loops, so validation of one batch overlaps the database writes of the
+// other.
 func (e *Engine) Run(ctx context.Context) {
-	lastOrphans, lastStitch := time.Time{}, time.Now()
+	var stitchIdle atomic.Bool
+	go e.stitchLoop(ctx, &stitchIdle)
+	lastOrphans := time.Time{}
 	for ctx.Err() == nil {
 		processed, err := e.ProcessDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("process entities", "err", err)
 		}
-		// While a large location flows in, stitch at most every second, so
-		// an entity that many batches point at is stitched once, not once
-		// per batch.
-		if processed == batchSize && time.Since(lastStitch) < time.Second {
-			continue
-		}
-		lastStitch = time.Now()
-		stitched, err := e.StitchDue(ctx)
-		if err != nil && ctx.Err() == nil {
-			e.log.Error("stitch entities", "err", err)
-		}
-		if processed+stitched > 0 {
+		if processed > 0 {
 			continue
 		}
 		if e.opts.OrphanStrategy != "keep" && time.Since(lastOrphans) > 2*time.Second {
@@ -89,13 +83,40 @@ func (e *Engine) Run(ctx context.Context) {
 				continue
 			}
 		}
-		if e.opts.OnIdle != nil {
+		if stitchIdle.Load() && e.opts.OnIdle != nil {
 			e.opts.OnIdle()
 		}
 		select {
 		case <-ctx.Done():
 		case <-e.wake:
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// stitchDebounce is how long a stitch mark rests before it is taken. An
+// entity that many batches point at (a group with many members) keeps being
+// marked while a large location flows in, and is stitched once at the end
+// instead of once per batch.
+const stitchDebounce = 250 * time.Millisecond
+
+func (e *Engine) stitchLoop(ctx context.Context, idle *atomic.Bool) {
+	empty := 0
+	for ctx.Err() == nil {
+		n, err := e.stitchDue(ctx, stitchDebounce)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("stitch entities", "err", err)
+		}
+		if n > 0 {
+			empty = 0
+			idle.Store(false)
+			continue
+		}
+		empty++
+		idle.Store(empty >= 2) // nothing due, even after a debounce interval
+		select {
+		case <-ctx.Done():
+		case <-time.After(stitchDebounce):
 		}
 	}
 }

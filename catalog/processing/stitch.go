@@ -18,7 +18,12 @@ const stitchLease = 60 * time.Second
 // StitchDue stitches one batch of entities that are due and returns its
 // size.
 func (e *Engine) StitchDue(ctx context.Context) (int, error) {
-	inputs, err := e.store.ClaimStitch(ctx, time.Now(), stitchLease, batchSize)
+	return e.stitchDue(ctx, 0)
+}
+
+// stitchDue stitches entities whose mark is at least debounce old.
+func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, error) {
+	inputs, err := e.store.ClaimStitch(ctx, time.Now(), debounce, stitchLease, batchSize)
 	if err != nil || len(inputs) == 0 {
 		return 0, err
 	}

@@ -38,14 +38,14 @@ type Final struct {
 	Search    []SearchRow
 }
 
-// ClaimStitch leases up to limit entities that are due for stitching and
-// loads their inputs.
-func (s *Store) ClaimStitch(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]StitchInput, error) {
+// ClaimStitch leases up to limit entities that were marked for stitching
+// at least debounce ago, and loads their inputs.
+func (s *Store) ClaimStitch(ctx context.Context, now time.Time, debounce, lease time.Duration, limit int) ([]StitchInput, error) {
 	leaseUntil := now.Add(lease).UnixMilli()
 	var ids []string
 	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_stitch_at = ?
 WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?`+s.skipLocked()+`)
-RETURNING entity_id`, leaseUntil, now.UnixMilli(), limit).Scan(&ids).Error
+RETURNING entity_id`, leaseUntil, now.Add(-debounce).UnixMilli(), limit).Scan(&ids).Error
 	if err != nil || len(ids) == 0 {
 		return nil, translate(err)
 	}
