@@ -48,8 +48,17 @@ func TestConformance_PeerDiff(t *testing.T) {
 		"PEER_URL=http://" + peerAddr,
 		"PEER_FIXTURES_DIR=" + filepath.Join(peerDir, "fixtures"),
 		fmt.Sprintf("FIXTURE_PORT=%d", fixturePort),
-		"PEER_DIFF_DUMP=" + filepath.Join(t.TempDir(), "answers"),
+		"PEER_DIFF_DUMP=" + dumpDir(t),
 	}, "peer-diff.test.mjs")
+}
+
+// dumpDir is where the peer diff writes both sides' normalised answers:
+// $PEER_DIFF_DUMP when set (to read them after the run), else a temp dir.
+func dumpDir(t *testing.T) string {
+	if d := os.Getenv("PEER_DIFF_DUMP"); d != "" {
+		return d
+	}
+	return filepath.Join(t.TempDir(), "answers")
 }
 
 // startPeer starts the reference backend with an overlay that lets it read

@@ -63,6 +63,15 @@ spec:
     - {id: first, name: First, action: debug:log, input: {message: first}}
     - {id: wait, name: Wait, action: debug:wait, input: {seconds: 3}}
     - {id: last, name: Last, action: debug:log, input: {message: last}}
+---
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: fails, title: Always fails}
+spec:
+  type: service
+  owner: group:default/team
+  steps:
+    - {id: bad, name: Bad, action: debug:log, input: {message: 3}}
 `
 
 // scaffolderServer is one stackyard process serving the scaffolder.
@@ -97,6 +106,13 @@ func writeScaffolderFixture(t *testing.T, dir string) string {
 // location, and waits until the templates are served.
 func startScaffolderServer(t *testing.T, dir, dbURL, location string) *scaffolderServer {
 	t.Helper()
+	return startScaffolderServerReading(t, dir, dbURL, location, 0)
+}
+
+// startScaffolderServerReading is startScaffolderServer whose catalog may
+// also read url locations from 127.0.0.1:readPort.
+func startScaffolderServerReading(t *testing.T, dir, dbURL, location string, readPort int) *scaffolderServer {
+	t.Helper()
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cfg := fmt.Sprintf(`server: {listen: "127.0.0.1:%d", baseUrl: %q}
@@ -105,6 +121,8 @@ catalog:
   processingInterval: {seconds: 2}
   rules:
     - allow: [Component, System, API, Resource, Location, User, Group, Domain, Template]
+  reading:
+    allow: [{host: "127.0.0.1:%d"}]
   locations:
     - {type: file, target: %q}
 scaffolder:
@@ -112,7 +130,7 @@ scaffolder:
   workspaceDir: %q
   heartbeatInterval: 200ms
   staleTimeout: 2s
-`, port, base, dbURL, location, filepath.Join(dir, "workspaces"))
+`, port, base, dbURL, readPort, location, filepath.Join(dir, "workspaces"))
 	cfgPath := filepath.Join(dir, fmt.Sprintf("config-%d.yaml", port))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -201,3 +201,16 @@ func heapStats() (alloc, inuse uint64) {
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// BenchmarkSearchRows measures flattening one generated entity.
+func BenchmarkSearchRows(b *testing.B) {
+	ents := generateEntities(1000, 2)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := SearchRows(ents[i%len(ents)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

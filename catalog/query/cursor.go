@@ -2,6 +2,8 @@ package query
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -109,11 +111,7 @@ func decodeCursor(s string) (*cursor, error) {
 	if err != nil {
 		return nil, errs.Input("Malformed cursor: %s", err)
 	}
-	v, err := parseJSON(raw)
-	if err != nil {
-		return nil, errs.Input("Malformed cursor: %s", err)
-	}
-	c, err := cursorFromJSON(v)
+	c, err := cursorFromJSON(raw)
 	if err != nil {
 		return nil, errs.Input("Malformed cursor: %s", err)
 	}
@@ -126,108 +124,85 @@ func decodeBase64(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(s)
 }
 
-func cursorFromJSON(v jval) (*cursor, error) {
-	if v.kind != jObj {
-		return nil, fmt.Errorf("expected object, received %s", v.describe())
+// cursorJSON is the wire form of a cursor. Required members are pointers so
+// that their absence shows; the filter members are parsed separately.
+type cursorJSON struct {
+	OrderFields []struct {
+		Field *string `json:"field"`
+		Order *string `json:"order"`
+	} `json:"orderFields"`
+	IsPrevious           *bool           `json:"isPrevious"`
+	Query                json.RawMessage `json:"query"`
+	Filter               json.RawMessage `json:"filter"`
+	FullTextFilter       *fullTextJSON   `json:"fullTextFilter"`
+	OrderFieldValues     []*string       `json:"orderFieldValues"`
+	FirstSortFieldValues []*string       `json:"firstSortFieldValues"`
+	TotalItems           *float64        `json:"totalItems"`
+}
+
+type fullTextJSON struct {
+	Term   *string  `json:"term"`
+	Fields []string `json:"fields"`
+}
+
+func cursorFromJSON(raw []byte) (*cursor, error) {
+	var w cursorJSON
+	if err := json.Unmarshal(raw, &w); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return nil, fmt.Errorf("expected object, received %s", te.Value)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("%s: unexpected %s", te.Field, te.Value)
+		}
+		return nil, err
 	}
-	c := &cursor{}
-	of, ok := v.get("orderFields")
-	if !ok || of.kind != jArr {
+	switch {
+	case w.OrderFields == nil:
 		return nil, fmt.Errorf("orderFields: expected array")
-	}
-	for _, o := range of.arr {
-		f, _ := o.get("field")
-		d, _ := o.get("order")
-		if o.kind != jObj || f.kind != jStr || d.kind != jStr || (d.s != "asc" && d.s != "desc") {
-			return nil, fmt.Errorf("orderFields: expected {field, order: asc|desc}")
-		}
-		c.orderFields = append(c.orderFields, Order{Field: f.s, Desc: d.s == "desc"})
-	}
-	ip, ok := v.get("isPrevious")
-	if !ok || ip.kind != jBool {
+	case w.IsPrevious == nil:
 		return nil, fmt.Errorf("isPrevious: expected boolean")
-	}
-	c.isPrevious = ip.b
-	var err error
-	if c.orderValues, ok, err = nullableStrings(v, "orderFieldValues"); err != nil || !ok {
+	case w.OrderFieldValues == nil:
 		return nil, fmt.Errorf("orderFieldValues: expected array of strings")
-	}
-	if c.firstSortValues, c.hasFirst, err = nullableStrings(v, "firstSortFieldValues"); err != nil {
-		return nil, fmt.Errorf("firstSortFieldValues: %w", err)
-	}
-	if c.fullText, err = fullTextFromJSON(v); err != nil {
-		return nil, err
-	}
-	if err := c.readTotalAndQuery(v); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-func nullableStrings(v jval, key string) ([]*string, bool, error) {
-	a, ok := v.get(key)
-	if !ok {
-		return nil, false, nil
-	}
-	if a.kind != jArr {
-		return nil, true, fmt.Errorf("expected array")
-	}
-	out := make([]*string, len(a.arr))
-	for i, s := range a.arr {
-		switch s.kind {
-		case jStr:
-			out[i] = &s.s
-		case jNull:
-		default:
-			return nil, true, fmt.Errorf("expected string or null")
-		}
-	}
-	return out, true, nil
-}
-
-func fullTextFromJSON(v jval) (*FullText, error) {
-	f, ok := v.get("fullTextFilter")
-	if !ok {
-		return nil, nil
-	}
-	t, _ := f.get("term")
-	if f.kind != jObj || t.kind != jStr {
+	case w.FullTextFilter != nil && w.FullTextFilter.Term == nil:
 		return nil, fmt.Errorf("fullTextFilter: expected {term, fields?}")
 	}
-	ft := &FullText{Term: t.s}
-	if fields, ok := f.get("fields"); ok {
-		if fields.kind != jArr || !allStrings(fields.arr) {
-			return nil, fmt.Errorf("fullTextFilter.fields: expected array of strings")
+	c := &cursor{isPrevious: *w.IsPrevious, orderValues: w.OrderFieldValues, totalItems: intPtr(w.TotalItems),
+		firstSortValues: w.FirstSortFieldValues, hasFirst: w.FirstSortFieldValues != nil}
+	for _, o := range w.OrderFields {
+		if o.Field == nil || o.Order == nil || (*o.Order != "asc" && *o.Order != "desc") {
+			return nil, fmt.Errorf("orderFields: expected {field, order: asc|desc}")
 		}
-		ft.Fields = make([]string, len(fields.arr))
-		for i, s := range fields.arr {
-			ft.Fields[i] = s.s
-		}
+		c.orderFields = append(c.orderFields, Order{Field: *o.Field, Desc: *o.Order == "desc"})
 	}
-	return ft, nil
+	if ft := w.FullTextFilter; ft != nil {
+		c.fullText = &FullText{Term: *ft.Term, Fields: ft.Fields}
+	}
+	return c, c.readFilters(w.Query, w.Filter)
 }
 
-// readTotalAndQuery reads totalItems, and the filter: "query" (a predicate)
-// and, from older servers, "filter" (the legacy shape); both apply.
-func (c *cursor) readTotalAndQuery(v jval) error {
-	if t, ok := v.get("totalItems"); ok {
-		n, err := strconv.ParseFloat(t.s, 64)
-		if t.kind != jNum || err != nil {
-			return fmt.Errorf("totalItems: expected number")
-		}
-		total := int(n)
-		c.totalItems = &total
+func intPtr(f *float64) *int {
+	if f == nil {
+		return nil
 	}
-	if q, ok := v.get("query"); ok {
-		p, err := predicateFromJSON(q)
+	n := int(*f)
+	return &n
+}
+
+// readFilters reads the filter of a cursor: "query" (a predicate) and, from
+// older servers, "filter" (the legacy shape); both apply.
+func (c *cursor) readFilters(query, filter json.RawMessage) error {
+	if query != nil {
+		p, err := ParsePredicate(query)
 		if err != nil {
 			return fmt.Errorf("query: %w", err)
 		}
 		c.query = p
 	}
-	if f, ok := v.get("filter"); ok {
-		n, ok := legacyFilter(f, 0)
-		if !ok {
+	if filter != nil {
+		v, err := parseJSON(filter)
+		n, ok := legacyFilter(v, 0)
+		if err != nil || !ok {
 			return fmt.Errorf("filter: expected an entity filter")
 		}
 		c.query = And(Predicate{n}, c.query)

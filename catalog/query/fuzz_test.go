@@ -124,3 +124,28 @@ func checkEvalAgrees(t *testing.T, ix *Index, p Predicate) {
 		t.Fatalf("%s: set counts %d members but holds %d", p, set.n, n)
 	}
 }
+
+func FuzzQueryCursor(f *testing.F) {
+	ix := fuzzIndex()
+	first, err := ix.Query(QueryRequest{Filter: mustFilters(f, "kind=component"), Limit: ptr(1), OrderField: &Order{Field: "metadata.name"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{first.NextCursor, "!!bad", "", "e30=", "W10=",
+		`eyJvcmRlckZpZWxkcyI6W10sImlzUHJldmlvdXMiOnRydWUsIm9yZGVyRmllbGRWYWx1ZXMiOltudWxsXX0=`} {
+		f.Add(seed, 2)
+	}
+	f.Fuzz(func(t *testing.T, c string, limit int) {
+		limit %= 50
+		r, err := ix.Query(QueryRequest{Cursor: c, Limit: &limit})
+		if err != nil {
+			if !errors.Is(err, errs.ErrInput) {
+				t.Fatalf("error is not an InputError: %v", err)
+			}
+			return
+		}
+		if len(r.Items) > max(limit, 0) {
+			t.Fatalf("%d items for limit %d", len(r.Items), limit)
+		}
+	})
+}

@@ -46,18 +46,7 @@ func (ix *Index) List(req ListRequest) (ListResult, error) {
 		return ListResult{}, err
 	}
 	if !req.Paged() {
-		seq, err := ix.Stream(req)
-		if err != nil {
-			return ListResult{}, err
-		}
-		var res ListResult
-		for item, err := range seq {
-			if err != nil {
-				return ListResult{}, err
-			}
-			res.Items = append(res.Items, item)
-		}
-		return res, nil
+		return ix.listAll(req)
 	}
 	offset, limit, err := req.page()
 	if err != nil {
@@ -68,14 +57,7 @@ func (ix *Index) List(req ListRequest) (ListResult, error) {
 		need = offset + limit + 1
 	}
 	if len(req.Order) == 0 {
-		ix.mu.RLock()
-		missing := ix.refView == nil
-		ix.mu.RUnlock()
-		if missing {
-			ix.mu.Lock()
-			ix.buildRefView()
-			ix.mu.Unlock()
-		}
+		ix.ensureRefView()
 	}
 	ix.mu.RLock()
 	jsons := ix.listPage(req.Filter, req.Order, need)
@@ -94,6 +76,34 @@ func (ix *Index) List(req ListRequest) (ListResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// listAll collects what Stream yields.
+func (ix *Index) listAll(req ListRequest) (ListResult, error) {
+	seq, err := ix.Stream(req)
+	if err != nil {
+		return ListResult{}, err
+	}
+	var res ListResult
+	for item, err := range seq {
+		if err != nil {
+			return ListResult{}, err
+		}
+		res.Items = append(res.Items, item)
+	}
+	return res, nil
+}
+
+// ensureRefView builds the view by entity ref if it is missing.
+func (ix *Index) ensureRefView() {
+	ix.mu.RLock()
+	missing := ix.refView == nil
+	ix.mu.RUnlock()
+	if missing {
+		ix.mu.Lock()
+		ix.buildRefView()
+		ix.mu.Unlock()
+	}
 }
 
 // page validates the paging parameters and applies the after cursor. A

@@ -271,3 +271,31 @@ func TestQuery_SmallSetPlan(t *testing.T) {
 		}
 	}
 }
+
+func TestQuery_OrderFieldIgnoresNullValues(t *testing.T) {
+	t.Parallel()
+	ix := NewIndex()
+	long := strings.Repeat("z", 300)
+	ix.Upsert(testDoc(t, "1", "Component", "null", map[string]any{"x": nil}))
+	ix.Upsert(testDoc(t, "2", "Component", "value", map[string]any{"x": "B"}))
+	ix.Upsert(testDoc(t, "3", "Component", "mixed", map[string]any{"x": []any{nil, "a"}}))
+	ix.Upsert(testDoc(t, "4", "Component", "long", map[string]any{"x": long}))
+	ix.Upsert(testDoc(t, "5", "Component", "none", map[string]any{}))
+	r, err := ix.Query(QueryRequest{OrderField: &Order{Field: "spec.x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diff([]string{"mixed", "value"}, names(t, r.Items)); d != "" || r.TotalItems != 2 {
+		t.Errorf("total %d, items (-want +got):\n%s", r.TotalItems, d)
+	}
+	if n := count(t, ix, "spec.x"); n != 4 {
+		t.Errorf("existence matches %d, want 4 (null and long values count)", n)
+	}
+	lr, err := ix.List(ListRequest{Order: []Order{{Field: "spec.x", Desc: true}}, Limit: ptr(10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diff([]string{"value", "mixed", "null", "long", "none"}, names(t, lr.Items)); d != "" {
+		t.Errorf("list: items (-want +got):\n%s", d)
+	}
+}

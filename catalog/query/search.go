@@ -79,10 +79,14 @@ func SearchRows(e model.Entity) ([]Row, error) {
 		typ, present := m["type"]
 		raw = append(raw, kv{"relations." + jsTypeString(typ, present), scalar(m["targetRef"])})
 	}
-	if err := checkCaseCollisions(raw); err != nil {
+	lower := make([]string, len(raw))
+	for i, r := range raw {
+		lower[i] = jsLower(r.key)
+	}
+	if err := checkCaseCollisions(raw, lower); err != nil {
 		return nil, err
 	}
-	return toRows(raw), nil
+	return toRows(raw, lower), nil
 }
 
 // walker is the traversal state of SearchRows.
@@ -127,65 +131,108 @@ func (w *walker) visit(path string, v any) {
 }
 
 // checkCaseCollisions rejects entities with keys that differ only in case,
-// with Backstage's message.
-func checkCaseCollisions(raw []kv) error {
-	keys := map[string]bool{}
-	lowers := map[string]bool{}
-	var order []string
-	for _, r := range raw {
-		if !keys[r.key] {
-			keys[r.key] = true
-			order = append(order, r.key)
+// with Backstage's message. lower holds the lower-cased keys of raw.
+func checkCaseCollisions(raw []kv, lower []string) error {
+	first := make(map[string]string, len(raw)) // lower-cased key -> raw key
+	collision := false
+	for i, r := range raw {
+		if k, ok := first[lower[i]]; !ok {
+			first[lower[i]] = r.key
+		} else if k != r.key {
+			collision = true
 		}
-		lowers[jsLower(r.key)] = true
 	}
-	if len(keys) == len(lowers) {
+	if !collision {
 		return nil
 	}
+	// Backstage lists, in first-seen order of the raw keys, the lower-cased
+	// form of every raw key whose lower-cased form was already taken.
+	seenRaw := map[string]bool{}
+	taken := map[string]bool{}
 	var diff []string
-	added := map[string]bool{}
-	for _, k := range order {
-		l := jsLower(k)
-		if lowers[l] {
-			delete(lowers, l)
-		} else if !added[l] {
-			added[l] = true
-			diff = append(diff, l)
+	for i, r := range raw {
+		if seenRaw[r.key] {
+			continue
 		}
+		seenRaw[r.key] = true
+		if taken[lower[i]] && !slices.Contains(diff, lower[i]) {
+			diff = append(diff, lower[i])
+		}
+		taken[lower[i]] = true
 	}
 	return errs.Input("Entity has duplicate keys that vary only in casing, '%s'", strings.Join(diff, "', '"))
 }
 
 // toRows case-folds raw pairs, applies the length limits and removes
-// duplicate (key, value) rows, keeping the first.
-func toRows(raw []kv) []Row {
+// duplicate (key, value) rows, keeping the first. lower holds the
+// lower-cased keys of raw.
+func toRows(raw []kv, lower []string) []Row {
 	rows := make([]Row, 0, len(raw))
-	type dedup struct {
-		key, value string
-		has        bool
-	}
-	seen := make(map[dedup]bool, len(raw))
-	for _, r := range raw {
-		key := jsLower(r.key)
-		if utf16Len(key) > maxKeyLength {
+	for i, r := range raw {
+		if len(lower[i]) > maxKeyLength && utf16Len(lower[i]) > maxKeyLength {
 			continue
 		}
-		row := Row{Key: key}
+		row := Row{Key: lower[i]}
 		if r.value != nil {
 			orig := jsString(r.value)
 			value := jsLower(orig)
-			if utf16Len(value) <= maxValueLength {
-				row = Row{Key: key, Value: value, HasValue: true, Original: orig}
+			// UTF-16 never needs more units than UTF-8 needs bytes.
+			if len(value) <= maxValueLength || utf16Len(value) <= maxValueLength {
+				row = Row{Key: lower[i], Value: value, HasValue: true, Original: orig}
 			}
 		}
-		d := dedup{row.Key, row.Value, row.HasValue}
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
 		rows = append(rows, row)
 	}
-	return rows
+	return dedupRows(rows)
+}
+
+// dedupRows drops rows equal in (key, value) to an earlier row. Duplicates
+// are rare, so a stable sort of positions finds them without a map.
+func dedupRows(rows []Row) []Row {
+	pos := make([]int32, len(rows))
+	for i := range pos {
+		pos[i] = int32(i)
+	}
+	slices.SortStableFunc(pos, func(a, b int32) int {
+		x, y := &rows[a], &rows[b]
+		if c := strings.Compare(x.Key, y.Key); c != 0 {
+			return c
+		}
+		if x.HasValue != y.HasValue {
+			return cmpBool(x.HasValue, y.HasValue)
+		}
+		return strings.Compare(x.Value, y.Value)
+	})
+	var dup []bool
+	for i := 1; i < len(pos); i++ {
+		a, b := &rows[pos[i-1]], &rows[pos[i]]
+		if a.Key == b.Key && a.HasValue == b.HasValue && a.Value == b.Value {
+			if dup == nil {
+				dup = make([]bool, len(rows))
+			}
+			dup[pos[i]] = true
+		}
+	}
+	if dup == nil {
+		return rows
+	}
+	out := rows[:0]
+	for i, r := range rows {
+		if !dup[i] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func cmpBool(a, b bool) int {
+	if a == b {
+		return 0
+	}
+	if a {
+		return 1
+	}
+	return -1
 }
 
 // scalar returns v when it is a JSON scalar and nil otherwise, mirroring how

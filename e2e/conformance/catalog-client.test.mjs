@@ -486,10 +486,11 @@ describe('locations', { concurrency: false }, () => {
     await client.removeEntityByUid(before.metadata.uid);
     await client.removeEntityByUid(crypto.randomUUID());
     await client.refreshEntity(generatedLocationRef(location.target));
+    // Backstage re-emits it within seconds: the parent's result hash is reset.
     const again = await waitFor('entity to come back', async () => {
       const e = await client.getEntityByRef(fx.REGISTERED_REF);
       return e && e.metadata.uid !== before.metadata.uid && e;
-    });
+    }, { timeoutMs: 30_000 });
     assert.notEqual(again.metadata.uid, before.metadata.uid);
   });
 

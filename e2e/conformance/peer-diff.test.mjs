@@ -24,6 +24,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { Side, comparable } from './lib/exchange.mjs';
 import { startFixtureServer } from './lib/fixture-server.mjs';
 import { waitFor, sleep } from './lib/wait.mjs';
@@ -63,7 +64,7 @@ before(async () => {
       return Array.isArray(a.body) && a.body.length >= FIXTURE_COUNT &&
         comparable(side.normalize(a), { unordered: 'body' });
     }));
-    return answers.every(Boolean) && JSON.stringify(answers[0]) === JSON.stringify(answers[1]);
+    return answers.every(Boolean) && isDeepStrictEqual(answers[0], answers[1]);
   }, { timeoutMs: 180_000, intervalMs: 1000 }).catch((err) => {
     // Go on: the per-request diffs below say what differs.
     console.error(err.message);

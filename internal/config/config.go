@@ -291,6 +291,9 @@ func (c *Config) Validate() error {
 			add("catalog.reading.allow[%d].host is required", i)
 		}
 	}
+	if c.Scaffolder.Concurrency != nil && *c.Scaffolder.Concurrency < 0 {
+		add("scaffolder.concurrency %d must be 0 or more", *c.Scaffolder.Concurrency)
+	}
 	for i, e := range c.Auth.ExternalAccess {
 		if e.Type != "static" {
 			add("auth.externalAccess[%d].type %q must be static", i, e.Type)

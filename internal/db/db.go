@@ -88,7 +88,7 @@ func dialectorFor(url string) (gorm.Dialector, Dialect, error) {
 			}
 		}
 		// busy_timeout first so the other pragmas wait instead of failing.
-		dsn := "file:" + path + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_cache_size=-65536"
+		dsn := "file:" + path + "?_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_cache_size=-16384"
 		return sqlite.Open(dsn), SQLite, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return postgres.Open(url), Postgres, nil

@@ -92,6 +92,7 @@ func TestFetchTemplate(t *testing.T) {
 		"skeleton/ext/plain.txt":                      "${{ values.name }}\n",
 		"outside.txt":                                 "secret\n",
 		"skeleton/${{ values.name }}/nested/deep.txt": "deep\n",
+		"blocks/list.txt":                             "{% for i in [1, 2] %}\n  {% if i %}\nitem ${{ i }}\n  {% endif %}\n{% endfor %}\n",
 	}
 	tests := []struct {
 		name  string
@@ -105,6 +106,8 @@ func TestFetchTemplate(t *testing.T) {
 			"ext/app.py.njk": "print('svc')\n", "ext/plain.txt": "svc\n", "svc/nested/deep.txt": "deep\n"}},
 		{"optional file and targetPath", map[string]any{"url": "./skeleton/ext", "targetPath": "sub", "values": map[string]any{"name": "a", "flag": true}},
 			map[string]string{"sub/app.py.njk": "print('a')\n", "sub/plain.txt": "a\n"}},
+		{"trimBlocks and lstripBlocks", map[string]any{"url": "./blocks", "values": map[string]any{}, "trimBlocks": true, "lstripBlocks": true},
+			map[string]string{"list.txt": "item 1\nitem 2\n"}},
 		{"templateFileExtension", map[string]any{"url": "./skeleton/ext", "values": map[string]any{"name": "b"}, "templateFileExtension": true},
 			map[string]string{"app.py": "print('b')\n", "plain.txt": "${{ values.name }}\n"}},
 	}

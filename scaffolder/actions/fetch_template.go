@@ -94,29 +94,61 @@ func (a fetchTemplate) Run(ctx context.Context, ac *Context) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(ac.Workspace), filepath.Base(ac.Workspace)+"_step-"+ac.StepID+"-")
+	src, err := a.source(ctx, ac)
+	if err != nil {
+		return err
+	}
+	defer src.cleanup()
+	type entry struct {
+		path, rel string
+		d         fs.DirEntry
+	}
+	var entries []entry
+	err = filepath.WalkDir(src.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == src.dir {
+			return err
+		}
+		rel, _ := filepath.Rel(src.dir, p)
+		entries = append(entries, entry{p, filepath.ToSlash(rel), d})
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("fetch:template: %w", err)
 	}
-	defer os.RemoveAll(tmp)
-	if err := a.reader.FetchTree(ctx, ac.TemplateInfo.BaseURL, inputString(ac.Input, "url", ""), tmp); err != nil {
-		return err
-	}
-	ac.Logf("Processing %s template files/directories with input values", countEntries(tmp))
-	r := skeletonRenderer{engine: a.engine, opts: opts, data: map[string]any{"values": opts.values}, log: ac.Logf}
-	return filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == tmp {
+	ac.Logf("Processing %d template files/directories with input values", len(entries))
+	engine := a.engine.WithBlocks(inputBool(ac.Input, "trimBlocks"), inputBool(ac.Input, "lstripBlocks"))
+	r := skeletonRenderer{engine: engine, opts: opts, data: map[string]any{"values": opts.values}, log: ac.Logf}
+	for _, e := range entries {
+		if err := r.entry(ctx, e.path, e.rel, e.d, target); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(tmp, p)
-		return r.entry(ctx, p, filepath.ToSlash(rel), d, target)
-	})
+	}
+	return nil
 }
 
-func countEntries(dir string) string {
-	n := -1
-	_ = filepath.WalkDir(dir, func(string, fs.DirEntry, error) error { n++; return nil })
-	return fmt.Sprint(n)
+// skeleton is a fetched skeleton directory and how to clean it up.
+type skeleton struct {
+	dir     string
+	cleanup func()
+}
+
+// source reads a skeleton in place when it is local to the template, and
+// fetches it into a temporary directory otherwise.
+func (a fetchTemplate) source(ctx context.Context, ac *Context) (skeleton, error) {
+	url := inputString(ac.Input, "url", "")
+	if dir, isDir, err := a.reader.LocalTree(ac.TemplateInfo.BaseURL, url); err != nil || isDir {
+		return skeleton{dir: dir, cleanup: func() {}}, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(ac.Workspace), filepath.Base(ac.Workspace)+"_step-"+ac.StepID+"-")
+	if err != nil {
+		return skeleton{}, fmt.Errorf("fetch:template: %w", err)
+	}
+	cleanup := func() { _ = os.RemoveAll(tmp) }
+	if err := a.reader.FetchTree(ctx, ac.TemplateInfo.BaseURL, url, tmp); err != nil {
+		cleanup()
+		return skeleton{}, err
+	}
+	return skeleton{dir: tmp, cleanup: cleanup}, nil
 }
 
 // skeletonRenderer renders one skeleton entry into the target directory.
@@ -237,7 +269,8 @@ func (a fetchTemplateFile) Run(ctx context.Context, ac *Context) error {
 		return err
 	}
 	values, _ := ac.Input["values"].(map[string]any)
-	out, err := a.engine.Render(ctx, string(data), map[string]any{"values": values})
+	engine := a.engine.WithBlocks(inputBool(ac.Input, "trimBlocks"), inputBool(ac.Input, "lstripBlocks"))
+	out, err := engine.Render(ctx, string(data), map[string]any{"values": values})
 	if err != nil {
 		return fmt.Errorf("render %s: %w", dst, err)
 	}

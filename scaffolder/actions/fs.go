@@ -157,7 +157,9 @@ func (fsReaddir) Run(_ context.Context, ac *Context) error {
 			return fmt.Errorf("read %s: %w", rel, err)
 		}
 	}
-	sort.SliceStable(files, func(i, j int) bool { return files[i].(map[string]any)["path"].(string) < files[j].(map[string]any)["path"].(string) })
+	sort.SliceStable(files, func(i, j int) bool {
+		return files[i].(map[string]any)["path"].(string) < files[j].(map[string]any)["path"].(string)
+	})
 	ac.Output("files", files)
 	ac.Output("folders", folders)
 	return nil

@@ -80,6 +80,20 @@ func (r *Reader) FetchTree(ctx context.Context, baseURL, ref, dst string) error 
 	return copyTree(src.path, dst)
 }
 
+// LocalTree returns the local directory ref names when it is one (a path
+// relative to a file:// template), so that callers can read it in place.
+func (r *Reader) LocalTree(baseURL, ref string) (string, bool, error) {
+	src, err := r.resolve(baseURL, ref)
+	if err != nil || src.path == "" {
+		return "", false, err
+	}
+	info, err := os.Stat(src.path)
+	if err != nil {
+		return "", false, errs.NotFound("could not read %s: %s", ref, err)
+	}
+	return src.path, info.IsDir(), nil
+}
+
 // FetchFile copies the file ref names to dst.
 func (r *Reader) FetchFile(ctx context.Context, baseURL, ref, dst string) error {
 	src, err := r.resolve(baseURL, ref)

@@ -134,6 +134,25 @@ spec:
     keys: ${{ steps.each.output.echo | length }}
 `
 
+const secretTemplate = `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: secretive
+spec:
+  type: service
+  secrets:
+    schema:
+      type: object
+      required: [TOKEN]
+      properties:
+        TOKEN: {type: string}
+  steps:
+    - id: log
+      action: debug:log
+      input:
+        message: token is ${{ secrets.TOKEN }}
+`
+
 // newDemoServer serves the demo, slow and typed templates as jane.
 func newDemoServer(t *testing.T) (*scaffoldertest.Server, *scaffoldertest.Recorder) {
 	t.Helper()
@@ -141,7 +160,8 @@ func newDemoServer(t *testing.T) (*scaffoldertest.Server, *scaffoldertest.Record
 	demo := scaffoldertest.Template(t, dir+"/demo", demoTemplate, map[string]string{"skeleton/README.md": "# ${{ values.name }}\n"})
 	slow := scaffoldertest.Template(t, dir+"/slow", slowTemplate, nil)
 	typed := scaffoldertest.Template(t, dir+"/typed", typedTemplate, nil)
-	cat := scaffoldertest.NewCatalog(demo, slow, typed)
+	secretive := scaffoldertest.Template(t, dir+"/secretive", secretTemplate, nil)
+	cat := scaffoldertest.NewCatalog(demo, slow, typed, secretive)
 	srv := scaffoldertest.NewServer(t, cat, scaffoldertest.Options{})
 	rec := &scaffoldertest.Recorder{}
 	srv.Service.Register(rec)

@@ -44,6 +44,8 @@ func TestAPI_Scenarios(t *testing.T) {
 			contains: []string{`"argument":"extra"`}},
 		{name: "create unknown template", method: "POST", path: "/v2/tasks", body: map[string]any{"templateRef": "template:default/nope", "values": map[string]any{}}, wantStatus: 404},
 		{name: "create wrong secret type", method: "POST", path: "/v2/tasks", body: `{"templateRef":"demo","values":{"name":"x"},"secrets":{"TOKEN":1}}`, wantStatus: 400},
+		{name: "create without required secret", method: "POST", path: "/v2/tasks", body: map[string]any{"templateRef": "secretive", "values": map[string]any{}}, wantStatus: 400,
+			contains: []string{`"errors":[`, `"property":"secrets"`, `"message":"secrets.TOKEN is required"`}},
 		{name: "get unknown task", method: "GET", path: "/v2/tasks/00000000-0000-0000-0000-000000000000", wantStatus: 404,
 			contains: []string{"No task with id '00000000-0000-0000-0000-000000000000' found"}},
 		{name: "eventstream unknown task", method: "GET", path: "/v2/tasks/00000000-0000-0000-0000-000000000000/eventstream", wantStatus: 404,

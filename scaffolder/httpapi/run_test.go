@@ -314,3 +314,30 @@ func countTasks(t *testing.T, srv *scaffoldertest.Server) int64 {
 	_ = json.Unmarshal(body, &list)
 	return list.TotalTasks
 }
+
+func TestAPI_SecretsAreRedactedFromLogs(t *testing.T) {
+	t.Parallel()
+	srv, _ := newDemoServer(t)
+	id := create(t, srv, "secretive", map[string]any{}, map[string]string{"TOKEN": "hunter2-token"})
+	msgs, _ := stream(t, srv, "/v2/tasks/"+id+"/eventstream")
+	raw, _ := json.Marshal(msgs)
+	if strings.Contains(string(raw), "hunter2-token") || !strings.Contains(string(raw), "token is ***") {
+		t.Errorf("events = %s", raw)
+	}
+}
+
+func TestAPI_LongPollHoldsWhileRunning(t *testing.T) {
+	t.Parallel()
+	srv, _ := newDemoServer(t)
+	id := create(t, srv, "slow", map[string]any{"ms": 60000}, nil)
+	waitEvent(t, srv, id, "log wait processing")
+	_, body, _ := call(t, srv, "GET", "/v2/tasks/"+id+"/events", nil)
+	var events []scaffolder.SerializedEvent
+	_ = json.Unmarshal(body, &events)
+	start := time.Now()
+	status, body, _ := call(t, srv, "GET", "/v2/tasks/"+id+"/events?after="+itoa(events[len(events)-1].ID), nil)
+	if held := time.Since(start); status != 200 || strings.TrimSpace(string(body)) != "[]" || held < time.Second {
+		t.Errorf("long poll = %d %s after %s", status, body, held)
+	}
+	call(t, srv, "POST", "/v2/tasks/"+id+"/cancel", nil)
+}

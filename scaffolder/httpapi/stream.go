@@ -26,18 +26,15 @@ func (h *handler) eventStream(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Subscribe before the first read, so that no event appended between
+	// the two is missed.
+	wake, stop := h.svc.Subscribe(id)
+	defer stop()
 	events, done, err := h.svc.Events(ctx, id, after)
 	if err != nil {
 		return err
 	}
-	w := c.Response()
-	w.Header().Set(echo.HeaderContentType, "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("Connection", "keep-alive")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	wake, stop := h.svc.Subscribe(id)
-	defer stop()
+	w := startStream(c)
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
 	ping := time.NewTicker(keepAlive)
@@ -70,6 +67,18 @@ func (h *handler) eventStream(c echo.Context) error {
 			return nil
 		}
 	}
+}
+
+// startStream writes the SSE headers; X-Accel-Buffering stops proxies
+// from buffering the stream.
+func startStream(c echo.Context) *echo.Response {
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Connection", "keep-alive")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return w
 }
 
 func writeEvent(w *echo.Response, e scaffolder.SerializedEvent) error {

@@ -38,7 +38,7 @@ func (s *Store) Claim(ctx context.Context, node string) (*Task, error) {
 // (it reports true); a processing task is flagged for the worker that holds
 // it, which writes the events. A finished task is left as it is.
 func (s *Store) RequestCancel(ctx context.Context, id string) (cancelledNow bool, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.inTx(ctx, id, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE scaffolder_tasks SET status = 'cancelled', node_id = NULL WHERE id = ? AND status = 'open'", id)
 		if res.Error != nil {
 			return fmt.Errorf("cancel task: %w", res.Error)
@@ -60,7 +60,7 @@ func (s *Store) RequestCancel(ctx context.Context, id string) (cancelledNow bool
 // a recovered event is appended and the state is reset, in one
 // transaction. holder is the node keeping the task's secrets, if any.
 func (s *Store) Retry(ctx context.Context, id, holder, strategy string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.inTx(ctx, id, func(tx *gorm.DB) error {
 		now := Millis(s.now())
 		var node any
 		needs := 0
@@ -74,8 +74,12 @@ func (s *Store) Retry(ctx context.Context, id, holder, strategy string) error {
 			return fmt.Errorf("retry task: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			if _, err := s.Get(ctx, id); err != nil {
-				return err
+			var n int64
+			if err := tx.Raw("SELECT COUNT(*) FROM scaffolder_tasks WHERE id = ?", id).Scan(&n).Error; err != nil {
+				return fmt.Errorf("retry task: %w", err)
+			}
+			if n == 0 {
+				return errs.NotFound("No task with id '%s' found", id)
 			}
 			return errs.Conflict("Task %s cannot be retried, it is not in a terminal state", id)
 		}
@@ -118,7 +122,7 @@ func (s *Store) TakeOver(ctx context.Context, id, node string, before time.Time)
 // Reopen puts a task this node took over back in the queue so that it
 // resumes, and appends the recovered event.
 func (s *Store) Reopen(ctx context.Context, id, node string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.inTx(ctx, id, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE scaffolder_tasks SET status = 'open', node_id = NULL, queued_at = ? WHERE id = ? AND node_id = ? AND status = 'processing'",
 			Millis(s.now()), id, node)
 		if res.Error != nil {

@@ -44,15 +44,8 @@ func (r *Runner) execute(ctx context.Context, st *runState, step *Step) error {
 	if err != nil {
 		return err
 	}
-	desc := action.Describe()
-	if st.run.DryRun {
-		st.emit(ctx, Body{StepID: step.ID, Message: "\u001b[32minfo\u001b[39m: Running " + step.Action +
-			" in dry-run mode with inputs (secrets redacted): " + indentJSON(st.redactor.Replace(mustJSON(iters[0].input)))})
-		if !desc.SupportsDryRun {
-			st.steps[step.ID] = map[string]any{"output": fakeOutput(desc.Output)}
-			st.emit(ctx, Body{StepID: step.ID, Status: StatusSkipped, Message: "Skipping because " + step.Action + " does not support dry-run"})
-			return nil
-		}
+	if st.run.DryRun && !r.dryRunCheck(ctx, st, step, action.Describe(), iters[0].input) {
+		return nil
 	}
 	outputs := map[string]any{}
 	for _, it := range iters {
@@ -78,6 +71,19 @@ func (r *Runner) execute(ctx context.Context, st *runState, step *Step) error {
 		}
 	}
 	return r.finish(ctx, st, step, outputs)
+}
+
+// dryRunCheck logs the inputs a dry run would pass and reports whether the
+// action supports dry runs; one that does not is skipped with fake outputs.
+func (r *Runner) dryRunCheck(ctx context.Context, st *runState, step *Step, desc actions.Description, input map[string]any) bool {
+	st.emit(ctx, Body{StepID: step.ID, Message: "\u001b[32minfo\u001b[39m: Running " + step.Action +
+		" in dry-run mode with inputs (secrets redacted): " + indentJSON(st.redactor.Replace(mustJSON(input)))})
+	if desc.SupportsDryRun {
+		return true
+	}
+	st.steps[step.ID] = map[string]any{"output": fakeOutput(desc.Output)}
+	st.emit(ctx, Body{StepID: step.ID, Status: StatusSkipped, Message: "Skipping because " + step.Action + " does not support dry-run"})
+	return false
 }
 
 // finish records a step's output and announces it.

@@ -45,23 +45,11 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Task, int64, error) {
 	if err := db.Raw("SELECT COUNT(*) FROM scaffolder_tasks"+cond, args...).Scan(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count tasks: %w", err)
 	}
-	order := make([]string, 0, len(q.Order)+1)
-	for _, o := range q.Order {
-		col, ok := orderColumns[o.Field]
-		if !ok {
-			return nil, 0, fmt.Errorf("order by %q: unknown field", o.Field)
-		}
-		dir := " ASC"
-		if o.Desc {
-			dir = " DESC"
-		}
-		order = append(order, col+dir)
+	order, err := orderBy(q.Order)
+	if err != nil {
+		return nil, 0, err
 	}
-	if len(order) == 0 {
-		order = append(order, "created_at DESC")
-	}
-	order = append(order, "id")
-	sql := "SELECT " + taskColumns + " FROM scaffolder_tasks" + cond + " ORDER BY " + strings.Join(order, ", ")
+	sql := "SELECT " + taskColumns + " FROM scaffolder_tasks" + cond + " ORDER BY " + order
 	if q.Limit != nil {
 		sql += fmt.Sprintf(" LIMIT %d", *q.Limit)
 	} else if q.Offset != nil {
@@ -82,4 +70,25 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Task, int64, error) {
 		out[i] = r.task()
 	}
 	return out, total, nil
+}
+
+// orderBy renders the ORDER BY clause; the default is newest first, and
+// the id breaks ties so that pages do not overlap.
+func orderBy(keys []Order) (string, error) {
+	order := make([]string, 0, len(keys)+1)
+	for _, o := range keys {
+		col, ok := orderColumns[o.Field]
+		if !ok {
+			return "", fmt.Errorf("order by %q: unknown field", o.Field)
+		}
+		dir := " ASC"
+		if o.Desc {
+			dir = " DESC"
+		}
+		order = append(order, col+dir)
+	}
+	if len(order) == 0 {
+		order = append(order, "created_at DESC")
+	}
+	return strings.Join(append(order, "id"), ", "), nil
 }

@@ -120,12 +120,12 @@ type Event struct {
 
 // Body is the body of an event. Only the fields that apply are set.
 type Body struct {
-	Message         string         `json:"message,omitempty"`
-	StepID          string         `json:"stepId,omitempty"`
-	Status          Status         `json:"status,omitempty"`
-	Output          any            `json:"output,omitempty"`
-	Error           *ErrorBody     `json:"error,omitempty"`
-	RecoverStrategy string         `json:"recoverStrategy,omitempty"`
+	Message         string     `json:"message,omitempty"`
+	StepID          string     `json:"stepId,omitempty"`
+	Status          Status     `json:"status,omitempty"`
+	Output          any        `json:"output,omitempty"`
+	Error           *ErrorBody `json:"error,omitempty"`
+	RecoverStrategy string     `json:"recoverStrategy,omitempty"`
 }
 
 // ErrorBody is a serialised error in a completion event.

@@ -110,7 +110,21 @@ func (s *Store) Get(ctx context.Context, id string) (Task, error) {
 
 // AppendEvent stores one event and wakes its local readers.
 func (s *Store) AppendEvent(ctx context.Context, taskID string, typ EventType, body Body) error {
-	return s.appendEvent(s.db.WithContext(ctx), taskID, typ, body)
+	if err := s.appendEvent(s.db.WithContext(ctx), taskID, typ, body); err != nil {
+		return err
+	}
+	s.notify.Publish(taskID)
+	return nil
+}
+
+// inTx runs fn in a transaction and wakes the readers of taskID once it
+// committed: a reader woken earlier would not see the new events.
+func (s *Store) inTx(ctx context.Context, taskID string, fn func(tx *gorm.DB) error) error {
+	if err := s.db.WithContext(ctx).Transaction(fn); err != nil {
+		return err
+	}
+	s.notify.Publish(taskID)
+	return nil
 }
 
 func (s *Store) appendEvent(tx *gorm.DB, taskID string, typ EventType, body Body) error {
@@ -123,7 +137,6 @@ func (s *Store) appendEvent(tx *gorm.DB, taskID string, typ EventType, body Body
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
-	s.notify.Publish(taskID)
 	return nil
 }
 
@@ -185,7 +198,7 @@ func (s *Store) SaveState(ctx context.Context, id, node string, st State) error 
 // Complete ends a task this node holds: it sets the final status and
 // appends the completion event in one transaction.
 func (s *Store) Complete(ctx context.Context, id, node string, status Status, body Body) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.inTx(ctx, id, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE scaffolder_tasks SET status = ?, last_heartbeat_at = ? WHERE id = ? AND node_id = ? AND status = 'processing'",
 			string(status), Millis(s.now()), id, node)
 		if res.Error != nil {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nikolalohinski/gonja/v2"
@@ -49,9 +50,36 @@ type Options struct {
 
 // Engine renders templates. It is safe for concurrent use.
 type Engine struct {
-	cfg  *config.Config
-	env  *exec.Environment
-	opts Options
+	cfg   *config.Config
+	env   *exec.Environment
+	opts  Options
+	cache parseCache
+
+	mu       sync.Mutex
+	variants map[[2]bool]*Engine
+}
+
+// WithBlocks returns an engine that renders with Jinja's trimBlocks (drop
+// the first newline after a block tag) and lstripBlocks (strip the
+// whitespace before a block tag), as fetch:template's options ask.
+func (e *Engine) WithBlocks(trimBlocks, lstripBlocks bool) *Engine {
+	if !trimBlocks && !lstripBlocks {
+		return e
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	key := [2]bool{trimBlocks, lstripBlocks}
+	if v, ok := e.variants[key]; ok {
+		return v
+	}
+	cfg := e.cfg.Inherit()
+	cfg.TrimBlocks, cfg.LeftStripBlocks = trimBlocks, lstripBlocks
+	v := &Engine{cfg: cfg, env: e.env, opts: e.opts}
+	if e.variants == nil {
+		e.variants = map[[2]bool]*Engine{}
+	}
+	e.variants[key] = v
+	return v
 }
 
 // New returns an Engine with Backstage's filters registered.
@@ -77,8 +105,14 @@ func New(opts Options) *Engine {
 			_ = filters.Register(name, fn)
 		}
 	}
+	for _, name := range sizeArgFilters {
+		if fn, ok := filters.Get(name); ok {
+			_ = filters.Replace(name, guardSizeArgs(name, fn))
+		}
+	}
 	base := gonja.DefaultContext.Inherit()
 	base.Set("range", rangeFunc)
+	base.Set("lipsum", nil)
 	for k, v := range opts.Globals {
 		base.Set(k, v)
 	}
@@ -87,7 +121,7 @@ func New(opts Options) *Engine {
 		Filters:           filters,
 		Tests:             gonja.DefaultEnvironment.Tests,
 		ControlStructures: gonja.DefaultEnvironment.ControlStructures,
-		Methods:           gonja.DefaultEnvironment.Methods,
+		Methods:           methods(),
 	}
 	return &Engine{cfg: cfg, env: env, opts: opts}
 }
@@ -188,9 +222,13 @@ func (e *Engine) Evaluate(ctx context.Context, expr string, data map[string]any)
 // template must be one expression; its typed value is returned.
 func (e *Engine) render(ctx context.Context, src string, data map[string]any, capture bool) (string, any, error) {
 	rt := newRuntime(e.opts)
-	tpl, err := e.parse(nunjucksCompat(src), rt, capture)
-	if err != nil {
-		return "", nil, err
+	tpl := e.cache.get(src, capture)
+	if tpl == nil {
+		var err error
+		if tpl, err = e.parse(nunjucksCompat(src), capture); err != nil {
+			return "", nil, err
+		}
+		e.cache.put(src, capture, tpl)
 	}
 	vars := exec.NewContext(normalize(data).(map[string]any))
 	vars.Set(runtimeKey, rt)
@@ -211,6 +249,10 @@ func (e *Engine) render(ctx context.Context, src string, data map[string]any, ca
 		if r.err != nil {
 			if rt.limitErr() != nil {
 				return "", nil, rt.limitErr()
+			}
+			if strings.Contains(r.err.Error(), ErrLimit.Error()) {
+				// gonja flattens the errors of methods and filters to text.
+				return "", nil, fmt.Errorf("render template: %s: %w", r.err, ErrLimit)
 			}
 			return "", nil, fmt.Errorf("render template: %w", r.err)
 		}

@@ -3,6 +3,7 @@ package templating
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ func TestEngine_RenderValue(t *testing.T) {
 		{"always global", "${{ always() }}", true},
 		{"nested map", map[string]any{"a": "${{ parameters.count }}", "b": "${{ parameters.nope }}", "c": []any{"${{ parameters.name }}"}},
 			map[string]any{"a": 3, "c": []any{"x"}}},
+		{"js string methods", "${{ parameters.name.toUpperCase() }}${{ parameters.repoUrl.includes('owner=o') }}${{ parameters.repoUrl.split('?')[0] }}", "Xtruegithub.com"},
 		{"render error keeps string", "${{ parameters.nope.deeper }}", "${{ parameters.nope.deeper }}"},
 		{"include refused", "{% include '/etc/passwd' %}", "{% include '/etc/passwd' %}"},
 	}
@@ -71,6 +73,10 @@ func TestEngine_Limits(t *testing.T) {
 		{"range budget", "{% for i in range(100000) %}{% endfor %}"},
 		{"nested loops", "{% for i in range(1000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}"},
 		{"output cap", "{% for i in range(900) %}${{ 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnop' }}{% endfor %}"},
+		{"center method", "${{ 'x'.center(1000000000) }}"},
+		{"center width", "${{ 'x' | center(1000000000) }}"},
+		{"indent width", "${{ 'a\nb' | indent(width=100000000) }}"},
+		{"format width", "${{ '%1000000000d' | format(1) }}"},
 		{"concat doubling", "{% set ns = namespace(s='aaaaaaaaaaaaaaaa') %}{% for i in range(30) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}${{ ns.s | length }}"},
 	}
 	for _, tt := range tests {
@@ -85,5 +91,31 @@ func TestEngine_Limits(t *testing.T) {
 				t.Errorf("Render() took %s", time.Since(start))
 			}
 		})
+	}
+}
+
+func TestEngine_ConcurrentRendersShareParses(t *testing.T) {
+	t.Parallel()
+	e := New(Options{})
+	src := "{% for i in range(3) %}${{ values.name }}-${{ i }};{% endfor %}${{ values.name | upper }}"
+	errs := make(chan error, 50)
+	for i := range 50 {
+		go func() {
+			name := fmt.Sprintf("n%d", i)
+			out, err := e.Render(context.Background(), src, map[string]any{"values": map[string]any{"name": name}})
+			if err == nil && out != fmt.Sprintf("%[1]s-0;%[1]s-1;%[1]s-2;N%[2]d", name, i) {
+				err = fmt.Errorf("render %d = %q", i, out)
+			}
+			v, err2 := e.RenderValue(context.Background(), "${{ values.n }}", map[string]any{"values": map[string]any{"n": float64(i)}})
+			if err == nil && (err2 != nil || v != i) {
+				err = fmt.Errorf("typed render %d = %v, %v", i, v, err2)
+			}
+			errs <- err
+		}()
+	}
+	for range 50 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -16,12 +18,14 @@ import (
 // differently, and Backstage's own filters.
 func builtinFilters() map[string]exec.FilterFunction {
 	return map[string]exec.FilterFunction{
-		filterStr:        strFilter,
-		filterCapture:    captureFilter,
-		filterGuard:      guardFilter,
-		"dump":           dumpFilter,
-		"json":           jsonFilter,
-		"string":         func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value { return exec.AsValue(jsString(in)) },
+		filterStr:     strFilter,
+		filterCapture: captureFilter,
+		filterGuard:   guardFilter,
+		"dump":        dumpFilter,
+		"json":        jsonFilter,
+		"string": func(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
+			return exec.AsValue(jsString(in))
+		},
 		"nl2br":          nl2brFilter,
 		"parseRepoUrl":   parseRepoURLFilter,
 		"parseEntityRef": parseEntityRefFilter,
@@ -162,4 +166,46 @@ func pickFilter(_ *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.V
 		cur = next
 	}
 	return cur
+}
+
+// sizeArgFilters are the Jinja filters whose numeric arguments size their
+// result (center(1e9) would build a gigabyte).
+var sizeArgFilters = []string{"center", "indent", "wordwrap", "batch", "format"}
+
+// maxSizeArg bounds those arguments.
+const maxSizeArg = 1024
+
+var formatWidth = regexp.MustCompile(`%[-+# 0]*(\d+)`)
+
+// guardSizeArgs wraps fn so that it refuses outsized numeric arguments,
+// and format strings with outsized widths.
+func guardSizeArgs(name string, fn exec.FilterFunction) exec.FilterFunction {
+	return func(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
+		args := append([]*exec.Value{}, params.Args...)
+		for _, v := range params.KwArgs {
+			args = append(args, v)
+		}
+		if name == "format" {
+			args = append(args, in)
+		}
+		fail := func(err error) *exec.Value {
+			if rt := runtimeOf(e); rt != nil {
+				rt.stop(err)
+			}
+			return exec.AsValue(err)
+		}
+		for _, a := range args {
+			if a.IsNumber() && (a.Float() > maxSizeArg || a.Float() < -maxSizeArg) {
+				return fail(fmt.Errorf("filter %s: argument %v is larger than %d: %w", name, a.Float(), maxSizeArg, ErrLimit))
+			}
+			if a.IsString() {
+				for _, m := range formatWidth.FindAllStringSubmatch(a.String(), -1) {
+					if n, _ := strconv.Atoi(m[1]); n > maxSizeArg || len(m[1]) > 5 {
+						return fail(fmt.Errorf("filter %s: width %s is larger than %d: %w", name, m[1], maxSizeArg, ErrLimit))
+					}
+				}
+			}
+		}
+		return fn(e, in, params)
+	}
 }

@@ -19,7 +19,7 @@ const (
 // parse parses src and rewrites its tree: every printed value goes
 // through the JavaScript-style printer (or, in capture mode, the capture
 // filter), and every +, ~ and * checks the size of what it builds.
-func (e *Engine) parse(src string, rt *runtime, capture bool) (*exec.Template, error) {
+func (e *Engine) parse(src string, capture bool) (*exec.Template, error) {
 	tpl, err := exec.NewTemplate(templateName, e.cfg, &onlyLoader{src: src}, e.env)
 	if err != nil {
 		return nil, fmt.Errorf("parse template: %w", err)
@@ -36,7 +36,6 @@ func (e *Engine) parse(src string, rt *runtime, capture bool) (*exec.Template, e
 	}
 	w := &walker{seen: map[uintptr]bool{}, printer: printer}
 	w.walk(reflect.ValueOf(tpl.Root()))
-	_ = rt
 	return tpl, nil
 }
 

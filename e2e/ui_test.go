@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stackyard/stackyard/internal/db/dbtest"
+)
+
+// The stock Backstage app reads its config at build time, so the UI test
+// runs everything on the fixed addresses baked in by e2e/ui/app-config.yaml.
+const (
+	uiStackyardAddr = "127.0.0.1:7107" // catalog, scaffolder, stacks
+	uiPeerAddr      = "127.0.0.1:7117" // auth (guest sign-in)
+	uiAppAddr       = "127.0.0.1:3000" // the app; config.yaml's server.cors allows it
+)
+
+// TestUI_BackstageApp drives the stock Backstage 1.45.3 frontend in headless
+// Chromium against Stackyard, loaded by the repository's own config.yaml with
+// the example catalog, and the reference peer for guest sign-in
+// (e2e/ui/ui.test.mjs).
+//
+// It needs STACKYARD_UI_APP_DIR, the app built by e2e/ui/setup.sh,
+// STACKYARD_PEER_DIR, an installed peer (.ci/peer.sh), and /usr/bin/chromium.
+func TestUI_BackstageApp(t *testing.T) {
+	requireUINode(t)
+	appDir := os.Getenv("STACKYARD_UI_APP_DIR")
+	_, err := os.Stat(filepath.Join(appDir, "dist", "index.html"))
+	require(t, appDir != "" && err == nil,
+		"STACKYARD_UI_APP_DIR does not point at a built app (export STACKYARD_UI_APP_DIR=$(e2e/ui/setup.sh))")
+	peerDir := os.Getenv("STACKYARD_PEER_DIR")
+	_, err = os.Stat(filepath.Join(peerDir, "node_modules", "@backstage", "plugin-auth-backend"))
+	require(t, peerDir != "" && err == nil,
+		"STACKYARD_PEER_DIR does not point at an installed peer (export STACKYARD_PEER_DIR=$(bash .ci/peer.sh ../shared/peer-backstage))")
+	_, err = os.Stat("/usr/bin/chromium")
+	require(t, err == nil, "/usr/bin/chromium is missing (apt-get install chromium)")
+	for _, addr := range []string{uiStackyardAddr, uiPeerAddr, uiAppAddr} {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Fatalf("%s is already in use; the UI test needs it (the app's config is baked in at build time)", addr)
+		}
+	}
+
+	startUIPeer(t, peerDir)
+	base := startUIStackyard(t)
+	artifacts := filepath.Join(repoRoot(), "e2e", "artifacts", "ui")
+	if dbtest.Engine() == "postgres" {
+		artifacts += "-postgres"
+	}
+	runNode(t, []string{
+		"STACKYARD_URL=" + base,
+		"PEER_URL=http://" + uiPeerAddr,
+		"STACKYARD_UI_APP_DIR=" + appDir,
+		"ARTIFACTS_DIR=" + artifacts,
+	}, filepath.Join(repoRoot(), "e2e", "ui", "ui.test.mjs"))
+}
+
+// startUIStackyard runs the binary with the repository's config.yaml as a
+// user would (example catalog, CORS for the app's origin), overriding only
+// the listen address and the database through the environment.
+func startUIStackyard(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	base := "http://" + uiStackyardAddr
+	logPath := filepath.Join(dir, "stackyard.log")
+	cmd := exec.Command(binary, "serve", "--config", filepath.Join(repoRoot(), "config.yaml"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"STACKYARD_LISTEN="+uiStackyardAddr,
+		"STACKYARD_BASE_URL="+base,
+		"STACKYARD_DATABASE_URL="+databaseURL(t, dir),
+	)
+	exited := startLogged(t, cmd, logPath, "stackyard")
+	if err := waitReady(base+"/readyz", exited, 90*time.Second); err != nil {
+		t.Fatalf("stackyard did not become ready: %v\n%s", err, tail(logPath, 40))
+	}
+	return base
+}
+
+// startUIPeer runs the reference backend on uiPeerAddr with
+// e2e/ui/peer-overlay.yaml (CORS and app.baseUrl for the app's origin). Its
+// own fixture stays loaded, so a catalog request that wrongly reached it
+// would show entities Stackyard does not have.
+func startUIPeer(t *testing.T, dir string) {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "peer.log")
+	overlay := filepath.Join(repoRoot(), "e2e", "ui", "peer-overlay.yaml")
+	cmd := exec.Command("node", "--no-node-snapshot", "index.js", "--config", "app-config.yaml", "--config", overlay)
+	cmd.Dir = dir
+	exited := startLogged(t, cmd, logPath, "peer")
+	url := "http://" + uiPeerAddr + "/.backstage/health/v1/readiness"
+	if err := waitReady(url, exited, 180*time.Second); err != nil {
+		t.Fatalf("peer did not become ready: %v\n%s", err, tail(logPath, 40))
+	}
+}
+
+// startLogged starts cmd with its output in logPath and stops it when the
+// test ends, printing the log's tail if the test failed. The returned channel
+// receives cmd's exit.
+func startLogged(t *testing.T, cmd *exec.Cmd, logPath, name string) <-chan error {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		stop(cmd, exited)
+		logFile.Close()
+		if t.Failed() {
+			t.Logf("%s log (%s):\n%s", name, logPath, tail(logPath, 60))
+		}
+	})
+	return exited
+}
+
+// requireUINode checks for node >= 20 and e2e/ui's npm dependency
+// (playwright-core), installing it with `npm ci` when it is missing.
+func requireUINode(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("node", "--version").Output()
+	require(t, err == nil, "node is not installed")
+	var major int
+	_, _ = fmt.Sscanf(strings.TrimSpace(string(out)), "v%d", &major)
+	require(t, major >= 20, "node %s is older than 20", strings.TrimSpace(string(out)))
+	dir := filepath.Join(repoRoot(), "e2e", "ui")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core", "package.json")); err == nil {
+		return
+	}
+	npm := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+	npm.Dir = dir
+	out, err = npm.CombinedOutput()
+	require(t, err == nil, "npm ci in e2e/ui failed: %v\n%s", err, out)
+}
