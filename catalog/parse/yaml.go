@@ -17,7 +17,7 @@ import (
 // Bounds on the work one catalog file may cause.
 const (
 	// MaxFileSize is the largest catalog file accepted, in bytes.
-	MaxFileSize = 4 << 20
+	MaxFileSize = 64 << 20
 	// MaxDepth is how deeply collections may nest in one document.
 	MaxDepth = 64
 	// MaxValues is how many values one document may decode to, aliases expanded.

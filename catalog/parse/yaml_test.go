@@ -174,7 +174,7 @@ func TestYAML_Limits(t *testing.T) {
 	t.Run("file too big", func(t *testing.T) {
 		t.Parallel()
 		_, err := YAML("big.yaml", make([]byte, MaxFileSize+1))
-		want := "big.yaml: file is 4194305 bytes, more than the limit of 4194304"
+		want := "big.yaml: file is 67108865 bytes, more than the limit of 67108864"
 		if err == nil || err.Error() != want || !errors.Is(err, errs.ErrInput) {
 			t.Fatalf("err = %v, want %q", err, want)
 		}

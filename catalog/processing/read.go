@@ -12,11 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackyard/stackyard/catalog/parse"
 	"github.com/stackyard/stackyard/internal/errs"
 )
 
-// maxFileBytes bounds what one location file may hold.
-const maxFileBytes = 16 << 20
+// maxFileBytes bounds what one location file may hold: what the YAML
+// reader accepts.
+const maxFileBytes = parse.MaxFileSize
 
 // File is one file read from a location target.
 type File struct {

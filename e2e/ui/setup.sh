@@ -52,7 +52,11 @@ stamp=$( (cat "$app/app-config.yaml" "$app/package.json" "$app/tsconfig.json"
 if [[ "$(cat "$app/dist/.stackyard-build" 2>/dev/null)" != "$stamp" ]]; then
   say "building the app with e2e/ui/app-config.yaml"
   rm -rf "$app/dist"
-  (cd "$app" && npx --no-install backstage-cli package build) >&2
+  if ! (cd "$app" && npx --no-install backstage-cli package build) >"$dir/build.log" 2>&1; then
+    tail -n 40 "$dir/build.log" >&2
+    say "build failed; full log in $dir/build.log"
+    exit 1
+  fi
   # ui.test.mjs compares this copy with e2e/ui/app-config.yaml.
   cp "$app/app-config.yaml" "$app/dist/.stackyard-app-config.yaml"
   echo "$stamp" >"$app/dist/.stackyard-build"

@@ -8,8 +8,9 @@
 //   - a component page (reached by clicking its row) shows owner, system,
 //     type and lifecycle in its About card;
 //   - an API page and a Group page render;
-//   - no Stackyard request fails (HTTP >= 400, CORS, network), and no catalog
-//     request goes anywhere but Stackyard.
+//   - no Stackyard request fails (HTTP >= 400, CORS, network: the running
+//     step fails at once), no catalog request goes anywhere but Stackyard, and
+//     the app throws no uncaught exception.
 //
 // Environment (the Go test e2e/ui_test.go sets all of it):
 //   STACKYARD_UI_APP_DIR   the built app (setup.sh prints it); required
@@ -21,7 +22,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -36,7 +36,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = 60_000;
 
 const appConfig = fs.readFileSync(path.join(here, 'app-config.yaml'), 'utf8');
-const APP = appConfig.match(/^app:\s*\n(?:[ \t].*\n)*?[ \t]+baseUrl:\s*(\S+)/m)?.[1].replace(/\/$/, '');
+let APP; // the app's origin, from the config embedded in the build
 
 let server; // the static server for the app (serve.js)
 let browser;
@@ -70,6 +70,8 @@ function assertNoStackyardFailures() {
   assert.deepEqual(stackyardFailures, [], 'requests to Stackyard failed');
   const fromStackyard = consoleErrors.filter(e => e.includes(STACKYARD) || e.includes('CORS'));
   assert.deepEqual(fromStackyard, [], 'console errors about Stackyard requests');
+  const uncaught = consoleErrors.filter(e => e.startsWith('pageerror:'));
+  assert.deepEqual(uncaught, [], 'uncaught exceptions in the app');
 }
 
 /** Reads the About card as {label: {text, hrefs}}. */
@@ -95,14 +97,39 @@ async function aboutCard() {
   });
 }
 
-/** Declares a test that saves a screenshot and the page text when it fails. */
+/** Rejecters of the running step, called when a Stackyard request fails. */
+const failWaiters = new Set();
+
+function stackyardFailed(entry) {
+  stackyardFailures.push(entry);
+  // Let the console error that explains it (CORS, status) arrive first.
+  setTimeout(() => {
+    const shown = consoleErrors.slice(0, 4).map(e => e.slice(0, 400));
+    if (consoleErrors.length > shown.length) shown.push(`(${consoleErrors.length - shown.length} more in requests.json)`);
+    const why = shown.length ? `\nconsole errors:\n  ${shown.join('\n  ')}` : '';
+    for (const reject of failWaiters) reject(new Error(`request to Stackyard failed: ${JSON.stringify(entry)}${why}`));
+  }, 250);
+}
+
+/**
+ * Declares a test that fails as soon as a Stackyard request fails, rather
+ * than when a wait for the content times out, and saves a screenshot and the
+ * page text when it fails.
+ */
 function step(name, fn) {
   it(name, async () => {
+    let reject;
+    const failed = new Promise((_, r) => { reject = r; });
+    failWaiters.add(reject);
+    const run = fn();
+    run.catch(() => {}); // raced below; don't report it twice
     try {
-      await fn();
+      await Promise.race([run, failed]);
     } catch (err) {
       if (page) await snap(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => {});
       throw err;
+    } finally {
+      failWaiters.delete(reject);
     }
   });
 }
@@ -134,7 +161,8 @@ describe('stock Backstage app against Stackyard', { timeout: 5 * 60_000 }, () =>
     const target = id => endpoints.find(e => e.plugins.includes(id))?.target;
     assert.equal(target('catalog'), `${STACKYARD}/api/{{pluginId}}`, 'the app sends catalog requests elsewhere');
     assert.equal(target('auth'), `${PEER}/api/{{pluginId}}`, 'the app sends auth requests elsewhere');
-    assert.ok(APP, 'app.baseUrl not found in app-config.yaml');
+    APP = embedded.find(c => c.data.app?.baseUrl)?.data.app.baseUrl.replace(/\/$/, '');
+    assert.ok(APP, 'app.baseUrl is missing from the embedded config');
     assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
     for (const url of [`${STACKYARD}/readyz`, `${PEER}/.backstage/health/v1/readiness`]) {
       let status;
@@ -179,12 +207,12 @@ describe('stock Backstage app against Stackyard', { timeout: 5 * 60_000 }, () =>
       const req = res.request();
       const entry = { method: req.method(), url: req.url(), status: res.status() };
       if (req.resourceType() === 'fetch' || req.resourceType() === 'xhr') log.push(entry);
-      if (req.url().startsWith(STACKYARD) && res.status() >= 400) stackyardFailures.push(entry);
+      if (req.url().startsWith(STACKYARD) && res.status() >= 400) stackyardFailed(entry);
     });
     page.on('requestfailed', req => {
       const entry = { method: req.method(), url: req.url(), error: req.failure()?.errorText };
       log.push(entry);
-      if (req.url().startsWith(STACKYARD)) stackyardFailures.push(entry);
+      if (req.url().startsWith(STACKYARD)) stackyardFailed(entry);
     });
   });
 
