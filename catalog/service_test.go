@@ -268,3 +268,19 @@ func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+func TestService_DeletedEntityComesBackWithNewUID(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	writeFile(t, f, group+"---\n"+sprintf(component, "x", "production", "team-a"))
+	h := newHarness(t, "delete", f)
+	uid := h.entity(t, "component:default/svc").Metadata()["uid"].(string)
+	if err := h.svc.DeleteByUID(h.ctx, uid); err != nil {
+		t.Fatal(err)
+	}
+	h.settle(t)
+	again := h.entity(t, "component:default/svc").Metadata()["uid"].(string)
+	if again == uid {
+		t.Fatalf("entity came back with the same uid %s", uid)
+	}
+}

@@ -162,13 +162,13 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 		return err
 	}
 	for _, f := range files {
-		docs, err := parse.YAML(f.Target, f.Data)
+		key := model.LocationRef(typ, f.Target)
+		err := parse.Each(f.Target, f.Data, func(d parse.Document) error {
+			e.emitChild(o, d.Entity, key, origin, typ, f.Target)
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		key := model.LocationRef(typ, f.Target)
-		for _, d := range docs {
-			e.emitChild(o, d.Entity, key, origin, typ, f.Target)
 		}
 	}
 	return nil

@@ -143,6 +143,13 @@ func (s *Store) DeleteEntity(ctx context.Context, id string) error {
 		if err := tx.deleteEntities(ctx, []string{id}, refs); err != nil {
 			return err
 		}
+		// The parents' next result may hash the same as their last one;
+		// forget it, so they write their children again.
+		if err := inChunks(parents, func(chunk []string) error {
+			return translate(tx.q(ctx).Exec("UPDATE refresh_state SET result_hash = 'child-was-deleted' WHERE entity_ref IN ?", chunk).Error)
+		}); err != nil {
+			return err
+		}
 		return tx.ScheduleRefresh(ctx, parents)
 	})
 }
