@@ -1,17 +1,22 @@
-# Stackyard: `make run` starts the server with ./config.yaml; `make test` runs
-# every test (what .ci/run calls after starting PostgreSQL and installing the
-# npm dependencies and the reference peer).
+# Stackyard: `make run` starts the server with ./config.yaml; `make test`
+# installs and starts what the tests need (.ci/setup.sh: PostgreSQL, npm
+# dependencies, the reference Backstage peer, Chromium and the Backstage app),
+# then runs every suite. `make check` runs the suites alone, when the
+# environment is already set up.
 GO       ?= go
 FUZZTIME ?= 10s
 # Every package but the end-to-end suite, which runs on its own (uncached).
 PKGS      = $(shell $(GO) list ./... | grep -v '/e2e$$')
 
-.PHONY: run test vet unit unit-postgres fuzz e2e e2e-postgres
+.PHONY: run test check vet unit unit-postgres fuzz e2e e2e-postgres
 
 run:
 	$(GO) run ./cmd/stackyard serve
 
-test: vet unit unit-postgres fuzz e2e e2e-postgres
+test:
+	bash -c 'source .ci/setup.sh && $(MAKE) -k check'
+
+check: vet unit unit-postgres fuzz e2e e2e-postgres
 
 vet:
 	$(GO) vet ./...

@@ -318,3 +318,10 @@ func keyRows(rows []row, k uint32) []row {
 	}
 	return rows[i:j]
 }
+
+// UpsertBatch TEMP baseline.
+func (ix *Index) UpsertBatch(docs []Doc) {
+	for _, d := range docs {
+		ix.Upsert(d)
+	}
+}

@@ -34,6 +34,11 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	if !cfg.Auth.DevMode() {
+		// Fail closed: serving with auth configured but unverified tokens
+		// would expose every mutation.
+		return fmt.Errorf("auth: token verification (backstage, oidc, externalAccess) is not available in this build yet; remove the auth section to run in development mode on loopback")
+	}
 	if cfg.Auth.DevMode() {
 		if !loopback(cfg.Server.Listen) {
 			return fmt.Errorf("development mode (no auth configured) refuses to listen on %s: bind a loopback address or configure auth", cfg.Server.Listen)
