@@ -98,12 +98,12 @@ func (s *Service) Idle() {
 
 // Stitched is the engine's OnStitched hook: it puts fresh finals into the
 // index at once, without waiting for the sync loop.
-func (s *Service) Stitched(finals []store.Final, seqs []int64) {
+func (s *Service) Stitched(finals []processing.Stitched) {
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
-	for i, f := range finals {
-		s.index.Upsert(query.Doc{UID: f.EntityID, Ref: f.Ref, JSON: f.JSON, Rows: rowsOf(f.Search)})
-		s.local[seqs[i]] = true
+	for _, f := range finals {
+		s.index.Upsert(query.Doc{UID: f.Final.EntityID, Ref: f.Final.Ref, JSON: f.Final.JSON, Rows: f.Rows})
+		s.local[f.Seq] = true
 	}
 }
 
@@ -115,15 +115,4 @@ func (s *Service) Deleted(uids []string) {
 	for _, uid := range uids {
 		s.index.Remove(uid)
 	}
-}
-
-func rowsOf(in []store.SearchRow) []query.Row {
-	out := make([]query.Row, len(in))
-	for i, r := range in {
-		out[i] = query.Row{Key: r.Key}
-		if r.Value != nil {
-			out[i].Value, out[i].Original, out[i].HasValue = *r.Value, *r.Original, true
-		}
-	}
-	return out
 }

@@ -25,7 +25,7 @@ type Options struct {
 	Rules          Rules
 	Readers        map[string]Reader
 	// OnStitched is called after final entities were committed.
-	OnStitched func(finals []store.Final, seqs []int64)
+	OnStitched func(finals []Stitched)
 	// OnDeleted is called with the uids of deleted orphans.
 	OnDeleted func(uids []string)
 	// OnIdle is called after a pass in which nothing was due any more.

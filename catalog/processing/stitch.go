@@ -11,6 +11,14 @@ import (
 	"github.com/stackyard/stackyard/catalog/store"
 )
 
+// Stitched is a final entity as committed, with its search rows for the
+// in-memory index and the change number it was stored under.
+type Stitched struct {
+	Final store.Final
+	Rows  []query.Row
+	Seq   int64
+}
+
 // stitchLease is how long a stitcher may hold an entity before another
 // replica takes it over.
 const stitchLease = 60 * time.Second
@@ -27,7 +35,7 @@ func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, er
 	if err != nil || len(inputs) == 0 {
 		return 0, err
 	}
-	var finals []store.Final
+	var finals []Stitched
 	for _, in := range inputs {
 		if in.Processed == nil {
 			continue // never processed successfully: not visible
@@ -37,26 +45,33 @@ func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, er
 			e.log.Warn("stitch entity", "entity_ref", in.Ref, "err", err)
 			continue
 		}
-		if f.Hash != in.PrevHash {
+		if f.Final.Hash != in.PrevHash {
 			finals = append(finals, f)
 		}
 	}
-	seqs, err := e.store.WriteFinals(ctx, finals, inputs)
+	stored := make([]store.Final, len(finals))
+	for i, f := range finals {
+		stored[i] = f.Final
+	}
+	seqs, err := e.store.WriteFinals(ctx, stored, inputs)
 	if err != nil {
 		return 0, err
 	}
+	for i := range finals {
+		finals[i].Seq = seqs[i]
+	}
 	if e.opts.OnStitched != nil && len(finals) > 0 {
-		e.opts.OnStitched(finals, seqs)
+		e.opts.OnStitched(finals)
 	}
 	return len(inputs), nil
 }
 
 // stitch builds the final entity: the processed entity plus its relations,
 // its processing errors as status items, the orphan mark, uid and etag.
-func (e *Engine) stitch(in store.StitchInput) (store.Final, error) {
+func (e *Engine) stitch(in store.StitchInput) (Stitched, error) {
 	var ent model.Entity
 	if err := json.Unmarshal(in.Processed, &ent); err != nil {
-		return store.Final{}, err
+		return Stitched{}, err
 	}
 	rels := model.SortRelations(in.Relations)
 	relList := make([]any, len(rels))
@@ -82,22 +97,22 @@ func (e *Engine) stitch(in store.StitchInput) (store.Final, error) {
 	delete(md, "etag")
 	body, err := json.Marshal(ent)
 	if err != nil {
-		return store.Final{}, err
+		return Stitched{}, err
 	}
 	hash := hashOf(body)
 	md["etag"] = hash
 	body, err = json.Marshal(ent)
 	if err != nil {
-		return store.Final{}, err
+		return Stitched{}, err
 	}
 	rows, err := query.SearchRows(ent)
 	if err != nil {
-		return store.Final{}, err
+		return Stitched{}, err
 	}
-	return store.Final{
+	return Stitched{Final: store.Final{
 		EntityID: in.EntityID, Ref: in.Ref, JSON: body, Hash: hash,
-		OwnerRefs: owners, HasErrors: hasErrors, Search: searchRows(rows),
-	}, nil
+		OwnerRefs: owners, HasErrors: hasErrors,
+	}, Rows: rows}, nil
 }
 
 func addStatus(ent model.Entity, errorsJSON string) bool {
@@ -119,16 +134,4 @@ func addStatus(ent model.Entity, errorsJSON string) bool {
 	}
 	ent["status"] = map[string]any{"items": items}
 	return true
-}
-
-func searchRows(rows []query.Row) []store.SearchRow {
-	out := make([]store.SearchRow, len(rows))
-	for i, r := range rows {
-		out[i] = store.SearchRow{Key: r.Key}
-		if r.HasValue {
-			v, o := r.Value, r.Original
-			out[i].Value, out[i].Original = &v, &o
-		}
-	}
-	return out
 }

@@ -129,10 +129,12 @@ func (ix *Index) findRef(ref string) (uint32, bool) {
 func (ix *Index) Upsert(d Doc) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	t0 := time.Now()
 	rows := ix.internRows(d.Rows)
 	uid := ix.strs.intern(d.UID)
 	ref := ix.strs.intern(jsLower(d.Ref))
 	id, exists := ix.findUID(d.UID)
+	phInt += time.Since(t0)
 	if other, ok := ix.findRef(ix.strs.str(ref)); ok && (!exists || other != id) {
 		ix.removeDoc(other)
 	}
@@ -221,11 +223,17 @@ func (ix *Index) addDoc(rec docRec) {
 	ix.live.n++
 	ix.byUID.insert(ix.strs.hash(ix.strs.str(rec.uid)), id)
 	ix.byRef.insert(ix.strs.hash(ix.strs.str(rec.ref)), id)
+	t0 := time.Now()
 	for _, p := range pairs(rec.rows) {
 		ix.postAdd(p, id)
 	}
+	t1 := time.Now()
 	ix.indexAux(id, nil, &rec)
+	phPost += t1.Sub(t0)
+	phAux += time.Since(t1)
 }
+
+var phInt, phPost, phAux time.Duration
 
 func (ix *Index) removeDoc(id uint32) {
 	rec := ix.docs[id]

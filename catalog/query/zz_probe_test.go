@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"runtime/debug"
+	"runtime/pprof"
 	"testing"
 	"time"
 )
@@ -25,10 +25,18 @@ func TestZZProbe(t *testing.T) {
 		old := debug.SetGCPercent(gc)
 		ix := NewIndex()
 		var dec [10]time.Duration
+		var pi, pp, pa [10]time.Duration
 		for i := 0; i < len(docs); i += growBatch {
+			phInt, phPost, phAux = 0, 0, 0
 			t0 := time.Now()
 			ix.UpsertBatch(docs[i:min(i+growBatch, len(docs))])
 			dec[i*10/len(docs)] += time.Since(t0)
+			pi[i*10/len(docs)] += phInt
+			pp[i*10/len(docs)] += phPost
+			pa[i*10/len(docs)] += phAux
+		}
+		for j := range 10 {
+			fmt.Println("decile", j, "total", dec[j].Nanoseconds()/int64(len(docs)/10), "intern", pi[j].Nanoseconds()/int64(len(docs)/10), "post", pp[j].Nanoseconds()/int64(len(docs)/10), "aux", pa[j].Nanoseconds()/int64(len(docs)/10))
 		}
 		fmt.Print("gc=", gc, " per-decile ns/entity:")
 		for _, d := range dec {

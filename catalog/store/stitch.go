@@ -20,13 +20,6 @@ type StitchInput struct {
 	Lease     int64
 }
 
-// SearchRow is one row of the flattened search index.
-type SearchRow struct {
-	Key      string
-	Value    *string
-	Original *string
-}
-
 // Final is a stitched entity ready to store.
 type Final struct {
 	EntityID  string
@@ -35,7 +28,6 @@ type Final struct {
 	Hash      string
 	OwnerRefs []string
 	HasErrors bool
-	Search    []SearchRow
 }
 
 // ClaimStitch leases up to limit entities that were marked for stitching
@@ -107,7 +99,7 @@ func (s *Store) loadOrphans(ctx context.Context, refs []string, byRef map[string
 	})
 }
 
-// WriteFinals stores stitched entities and their search rows, and releases
+// WriteFinals stores stitched entities and releases
 // the leases of every input. A lease that was invalidated meanwhile stays,
 // so that entity is stitched again. It returns the sequence number given to
 // each written final, in order.
@@ -120,7 +112,6 @@ func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchIn
 		now := time.Now().UnixMilli()
 		rows := make([][]any, len(finals))
 		ids := make([]string, len(finals))
-		var search [][]any
 		for i, f := range finals {
 			seq := first + int64(i)
 			seqs = append(seqs, seq)
@@ -130,19 +121,8 @@ func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchIn
 			}
 			rows[i] = []any{f.EntityID, f.Ref, f.Hash, string(f.JSON), strings.Join(f.OwnerRefs, ","), errFlag, now, seq}
 			ids[i] = f.EntityID
-			for _, r := range f.Search {
-				search = append(search, []any{f.EntityID, r.Key, r.Original, r.Value})
-			}
 		}
 		if err := tx.upsertFinals(ctx, rows); err != nil {
-			return err
-		}
-		if err := inChunks(ids, func(chunk []string) error {
-			return translate(tx.q(ctx).Exec("DELETE FROM search WHERE entity_id IN ?", chunk).Error)
-		}); err != nil {
-			return err
-		}
-		if err := tx.insertRows(ctx, "INSERT INTO search (entity_id, key, original_value, value)", 4, search); err != nil {
 			return err
 		}
 		byLease := map[int64][]string{}

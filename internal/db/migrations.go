@@ -3,7 +3,11 @@ package db
 // migrations is the ordered, append-only schema history. Never edit an
 // applied entry; add a new one. Tables follow Backstage's catalog model
 // (database/tables.ts): refresh state, references, relations, final
-// entities, search and locations. The schedule (next_update_at,
+// entities and locations. Backstage's search table is not here: the
+// flattened, case-folded search rows live in each replica's in-memory index
+// (catalog/query), derived from final_entities, which is what answers every
+// filter; a database copy cost a third of ingestion and nothing read it. The
+// schedule (next_update_at,
 // next_stitch_at) lives in the narrow refresh_queue table, so claiming and
 // leasing rewrite a few bytes instead of a row holding two entity bodies.
 // Times are Unix milliseconds.
@@ -65,14 +69,6 @@ CREATE TABLE final_entities (
   seq BIGINT NOT NULL
 );
 CREATE INDEX final_entities_seq_idx ON final_entities (seq);
-CREATE TABLE search (
-  entity_id VARCHAR(36) NOT NULL REFERENCES final_entities (entity_id) ON DELETE CASCADE,
-  key TEXT NOT NULL,
-  original_value TEXT,
-  value TEXT
-);
-CREATE INDEX search_entity_id_idx ON search (entity_id);
-CREATE INDEX search_key_value_idx ON search (key, value);
 CREATE TABLE final_deletions (
   seq BIGINT PRIMARY KEY,
   entity_id VARCHAR(36) NOT NULL,

@@ -118,7 +118,7 @@ func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			_ = c.NoContent(status)
 			return
 		}
-		_ = c.JSON(status, body)
+		_ = JSON(c, status, body)
 	}
 }
 

@@ -3,10 +3,10 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -39,9 +39,9 @@ func RequestLogger(log *slog.Logger) echo.MiddlewareFunc {
 // the server's body limit. An empty body leaves v as is.
 func BindJSON(c echo.Context, v any) error {
 	req := c.Request()
-	data, err := io.ReadAll(req.Body)
+	data, err := readBody(c)
 	if err != nil {
-		return errs.Input("unable to read request body: %s", err)
+		return err
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -63,9 +63,33 @@ func BindJSON(c echo.Context, v any) error {
 	return nil
 }
 
-// JSONBytes writes pre-serialised JSON.
+func readBody(c echo.Context) ([]byte, error) {
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, errs.Input("unable to read request body: %s", err)
+	}
+	return data, nil
+}
+
+// MIMEJSON is the content type of every JSON answer, as Express's res.json
+// sends it (echo's c.JSON leaves out the charset).
+const MIMEJSON = "application/json; charset=utf-8"
+
+// JSON writes v as JSON with MIMEJSON. Like JSON.stringify, it leaves <, >
+// and & unescaped.
+func JSON(c echo.Context, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	return JSONBytes(c, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// JSONBytes writes pre-serialised JSON with MIMEJSON.
 func JSONBytes(c echo.Context, status int, body []byte) error {
-	return c.Blob(status, "application/json; charset=utf-8", body)
+	return c.Blob(status, MIMEJSON, body)
 }
 
 // Empty writes a status with no body, as Backstage does for 200 on
@@ -75,4 +99,3 @@ func Empty(c echo.Context, status int) error {
 	return nil
 }
 
-var _ = http.StatusOK
