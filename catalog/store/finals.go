@@ -46,6 +46,7 @@ func (s *Store) MaxSeq(ctx context.Context) (int64, error) {
 // PruneDeletions drops deletion records older than before; replicas that
 // fell further behind reload in full.
 func (s *Store) PruneDeletions(ctx context.Context, before time.Time) error {
+	defer s.lockWrites()()
 	return translate(s.q(ctx).Exec("DELETE FROM final_deletions WHERE deleted_at < ?", before.UnixMilli()).Error)
 }
 

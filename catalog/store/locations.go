@@ -58,6 +58,7 @@ func (s *Store) oneLocation(ctx context.Context, where string, args ...any) (mod
 
 // CreateLocation inserts loc; an existing (type, target) is ErrConflict.
 func (s *Store) CreateLocation(ctx context.Context, loc model.Location) error {
+	defer s.lockWrites()()
 	err := s.q(ctx).Exec("INSERT INTO locations (id, type, target, entity_ref, created_at) VALUES (?, ?, ?, ?, ?)",
 		loc.ID, loc.Type, loc.Target, loc.EntityRef, time.Now().UnixMilli()).Error
 	return translate(err)
@@ -65,6 +66,7 @@ func (s *Store) CreateLocation(ctx context.Context, loc model.Location) error {
 
 // UpdateLocation changes the type and target of loc.ID; the entity ref stays.
 func (s *Store) UpdateLocation(ctx context.Context, loc model.Location) error {
+	defer s.lockWrites()()
 	res := s.q(ctx).Exec("UPDATE locations SET type = ?, target = ? WHERE id = ?", loc.Type, loc.Target, loc.ID)
 	if err := translate(res.Error); err != nil {
 		return err
@@ -77,6 +79,7 @@ func (s *Store) UpdateLocation(ctx context.Context, loc model.Location) error {
 
 // DeleteLocation removes the location with id, or returns ErrNotFound.
 func (s *Store) DeleteLocation(ctx context.Context, id string) error {
+	defer s.lockWrites()()
 	res := s.q(ctx).Exec("DELETE FROM locations WHERE id = ?", id)
 	if err := translate(res.Error); err != nil {
 		return err

@@ -43,6 +43,7 @@ type claimRow struct {
 // ClaimDue takes up to limit entities whose next_update_at has passed and
 // pushes their next_update_at to next, so no other worker takes them.
 func (s *Store) ClaimDue(ctx context.Context, now, next time.Time, limit int) ([]Claimed, error) {
+	defer s.lockWrites()()
 	var ids []string
 	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_update_at = ?
 WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_update_at <= ? ORDER BY next_update_at LIMIT ?`+s.skipLocked()+`)
@@ -200,6 +201,7 @@ func (s *Store) ReplaceProviderEntities(ctx context.Context, sourceKey string, i
 
 // ScheduleRefresh makes the entities with refs due for processing now.
 func (s *Store) ScheduleRefresh(ctx context.Context, refs []string) error {
+	defer s.lockWrites()()
 	return inChunks(refs, func(chunk []string) error {
 		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_update_at = ? WHERE entity_ref IN ?", time.Now().UnixMilli(), chunk).Error)
 	})

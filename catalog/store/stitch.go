@@ -33,6 +33,7 @@ type Final struct {
 // ClaimStitch leases up to limit entities that were marked for stitching
 // at least debounce ago, and loads their inputs.
 func (s *Store) ClaimStitch(ctx context.Context, now time.Time, debounce, lease time.Duration, limit int) ([]StitchInput, error) {
+	defer s.lockWrites()()
 	leaseUntil := now.Add(lease).UnixMilli()
 	var ids []string
 	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_stitch_at = ?

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 
@@ -19,18 +20,39 @@ import (
 type Store struct {
 	db      *gorm.DB
 	dialect db.Dialect
+	// writeMu serialises SQLite writers inside the process: a waiting
+	// writer is handed the lock at once instead of sleeping in SQLite's
+	// busy handler, which left the CPU idle between the processing and
+	// stitching loops. It is nil for PostgreSQL, which has row locks.
+	writeMu *sync.Mutex
+	inTx    bool
 }
 
 // New returns a Store over an open, migrated database.
 func New(g *gorm.DB) *Store {
-	return &Store{db: g, dialect: db.DialectOf(g)}
+	s := &Store{db: g, dialect: db.DialectOf(g)}
+	if s.dialect == db.SQLite {
+		s.writeMu = &sync.Mutex{}
+	}
+	return s
 }
 
 // InTx runs fn in one transaction; fn's Store writes through it.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	defer s.lockWrites()()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect})
+		return fn(&Store{db: tx, dialect: s.dialect, writeMu: s.writeMu, inTx: true})
 	})
+}
+
+// lockWrites takes the in-process write lock (SQLite, outside a
+// transaction that already holds it) and returns its release.
+func (s *Store) lockWrites() func() {
+	if s.writeMu == nil || s.inTx {
+		return func() {}
+	}
+	s.writeMu.Lock()
+	return s.writeMu.Unlock
 }
 
 // Ping checks the database connection.
