@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
-	"path"
 	"strings"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -92,39 +91,82 @@ func row(k, v string) query.Row {
 	return query.Row{Key: k, Value: strings.ToLower(v), Original: v, HasValue: true}
 }
 
-// AnalyzeLocation suggests entities for a repository URL, or lists the
-// catalog files found at it, for the "Register existing component" page.
+// AnalyzeLocation answers POST /analyze-location. For a repository URL it
+// suggests a Component named after the repository, as Backstage's
+// RepoLocationAnalyzer does without analyzer modules: no fields to fill in,
+// and a "<host>/project-slug" annotation only on the hosts of Backstage's
+// default SCM integrations. For a .yaml or .yml file, which the stock UI
+// registers without analysing, Stackyard goes further than Backstage and
+// lists the entities in the file.
 func (s *Service) AnalyzeLocation(ctx context.Context, typ, target, filename string) (map[string]any, error) {
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, errs.Input("The given location.target is not a URL")
 	}
-	existing := []any{}
-	if strings.HasSuffix(target, ".yaml") || strings.HasSuffix(target, ".yml") {
-		ents, err := s.engine.DryRun(ctx, model.LocationEntity("url", target, ""))
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range ents[1:] {
-			_, regErr := s.store.LocationByTarget(ctx, "url", target)
-			existing = append(existing, map[string]any{
-				"entity": e, "isRegistered": regErr == nil,
-				"location": map[string]string{"type": "url", "target": target},
-			})
-		}
-		return map[string]any{"existingEntityFiles": existing, "generateEntities": []any{}}, nil
+	if strings.HasSuffix(u.Path, ".yaml") || strings.HasSuffix(u.Path, ".yml") {
+		return s.analyzeFile(ctx, target)
 	}
-	name := path.Base(strings.TrimSuffix(u.Path, "/"))
-	slug := strings.Trim(u.Path, "/")
+	owner, name := repoName(u)
+	meta := map[string]any{"name": name}
+	if prefix, ok := scmAnnotationPrefix[strings.ToLower(u.Hostname())]; ok {
+		meta["annotations"] = map[string]any{prefix + "/project-slug": owner + "/" + name}
+	}
 	suggested := map[string]any{
-		"apiVersion": "backstage.io/v1alpha1", "kind": "Component",
-		"metadata": map[string]any{"name": name, "annotations": map[string]any{"github.com/project-slug": slug}},
-		"spec":     map[string]any{"type": "other", "lifecycle": "unknown"},
+		"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": meta,
+		"spec": map[string]any{"type": "other", "lifecycle": "unknown"},
 	}
 	return map[string]any{
-		"existingEntityFiles": existing,
-		"generateEntities": []any{map[string]any{"entity": suggested, "fields": []any{
-			map[string]any{"field": "spec.owner", "state": "needsUserInput", "value": nil, "description": "Entity owner"},
-		}}},
+		"existingEntityFiles": []any{},
+		"generateEntities":    []any{map[string]any{"entity": suggested, "fields": []any{}}},
 	}, nil
+}
+
+// scmAnnotationPrefix maps the hosts of Backstage's default SCM
+// integrations to the prefix of their project-slug annotation.
+var scmAnnotationPrefix = map[string]string{
+	"github.com": "github.com", "gitlab.com": "gitlab.com",
+	"bitbucket.org": "bitbucket.org", "dev.azure.com": "dev.azure.com",
+}
+
+// repoName splits a repository URL into owner and name as git-url-parse
+// does for the common shapes: the path up to a tree, blob or similar
+// segment, its last segment (without .git) as the name and the rest as the
+// owner; Azure DevOps names the repository after _git.
+func repoName(u *url.URL) (owner, name string) {
+	var segs []string
+	for _, s := range strings.Split(u.Path, "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	for i, s := range segs {
+		if s == "_git" && i > 0 && i+1 < len(segs) {
+			return segs[i-1], strings.TrimSuffix(segs[i+1], ".git")
+		}
+		if i >= 2 && (s == "tree" || s == "blob" || s == "-" || s == "src" || s == "raw") {
+			segs = segs[:i]
+			break
+		}
+	}
+	if len(segs) == 0 {
+		return "", ""
+	}
+	return strings.Join(segs[:len(segs)-1], "/"), strings.TrimSuffix(segs[len(segs)-1], ".git")
+}
+
+// analyzeFile lists the entities of a catalog file as existing entity files.
+func (s *Service) analyzeFile(ctx context.Context, target string) (map[string]any, error) {
+	ents, err := s.engine.DryRun(ctx, rootLocation("url", target))
+	if err != nil {
+		return nil, err
+	}
+	_, regErr := s.store.LocationByTarget(ctx, "url", target)
+	existing := []any{}
+	for _, e := range ents[1:] {
+		existing = append(existing, map[string]any{
+			"entity": e, "isRegistered": regErr == nil,
+			"location": map[string]string{"type": "url", "target": target},
+		})
+	}
+	return map[string]any{"existingEntityFiles": existing, "generateEntities": []any{}}, nil
 }

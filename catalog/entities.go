@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/query"
+	"github.com/stackyard/stackyard/catalog/store"
 	"github.com/stackyard/stackyard/internal/errs"
 )
 
@@ -57,7 +59,12 @@ func (s *Service) ByUID(_ context.Context, uid string) ([]byte, error) {
 // DeleteByUID removes an entity; an unknown uid is not an error. If a
 // location still emits it, it comes back with a new uid.
 func (s *Service) DeleteByUID(ctx context.Context, uid string) error {
-	if err := s.store.DeleteEntity(ctx, uid); err != nil {
+	change, ok, err := s.deleteChange(ctx, uid)
+	if err != nil || !ok {
+		return err
+	}
+	err = s.opts.Audit.Do(ctx, change, func(ctx context.Context) error { return s.store.DeleteEntity(ctx, uid) })
+	if err != nil {
 		return err
 	}
 	s.syncMu.Lock()
@@ -112,13 +119,19 @@ func (s *Service) Ancestry(ctx context.Context, ref model.EntityRef) (Ancestry, 
 	return out, nil
 }
 
-// Refresh schedules an entity and every Location above it for processing now.
+// Refresh schedules an entity and every Location above it for processing
+// now. The principal must own the entity.
 func (s *Service) Refresh(ctx context.Context, rawRef string) error {
 	ref, err := model.ParseRef(rawRef, "", "")
 	if err != nil {
 		return err
 	}
-	key := ref.String()
+	return s.refresh(ctx, ref.String(), false)
+}
+
+// refresh schedules key and its ancestors, as the caller's permission
+// allows and recorded in the audit log; open lets any caller refresh.
+func (s *Service) refresh(ctx context.Context, key string, open bool) error {
 	if _, ok, err := s.lookupRef(ctx, key); err != nil {
 		return err
 	} else if !ok {
@@ -138,7 +151,12 @@ func (s *Service) Refresh(ctx context.Context, rawRef string) error {
 			}
 		}
 	}
-	if err := s.store.ScheduleRefresh(ctx, refs); err != nil {
+	schedule := func(ctx context.Context) error {
+		return s.store.InTx(ctx, func(tx *store.Store) error { return tx.ScheduleRefresh(ctx, refs) })
+	}
+	change := s.refreshChange(key)
+	change.Open = open
+	if err := s.opts.Audit.Do(ctx, change, schedule); err != nil {
 		return err
 	}
 	s.engine.Wake()
@@ -161,25 +179,75 @@ type ValidationFailure struct {
 	Fields  []errs.FieldError `json:"fields,omitempty"`
 }
 
-// ValidateEntity runs the processing checks on an entity for a url
-// location; it returns the failures (none means valid).
-func (s *Service) ValidateEntity(_ context.Context, ent model.Entity, location string) []ValidationFailure {
-	typ, target, err := model.ParseLocationRef(location)
-	if err != nil || typ != "url" {
-		return []ValidationFailure{{Name: "TypeError", Message: fmt.Sprintf("Invalid location ref '%s', only 'url:<target>' is supported, e.g. url:https://host/path", location)}}
+// ValidateEntity runs the processing checks on an entity (any decoded JSON
+// value) for a url location; it returns the failures (none means valid).
+// The entity envelope and the location ref are checked first, with the
+// messages of Backstage's validateEntityEnvelope and parseLocationRef.
+func (s *Service) ValidateEntity(_ context.Context, entity any, location string) []ValidationFailure {
+	typeError := func(format string, args ...any) []ValidationFailure {
+		return []ValidationFailure{{Name: "TypeError", Message: fmt.Sprintf(format, args...)}}
 	}
-	for _, k := range []string{"apiVersion", "kind", "metadata"} {
-		if _, ok := ent[k]; !ok {
-			return []ValidationFailure{{Name: "TypeError", Message: fmt.Sprintf("<root> must have required property '%s'", k)}}
-		}
+	if msg := envelopeError(entity); msg != "" {
+		return typeError("%s", msg)
 	}
-	ent.SetAnnotation(model.AnnotationManagedByLocation, model.LocationRef(typ, target))
-	ent.SetAnnotation(model.AnnotationManagedByOriginLocation, model.LocationRef(typ, target))
+	typ, target, ok := strings.Cut(location, ":")
+	typ, target = strings.TrimSpace(typ), strings.TrimSpace(target)
+	switch {
+	case !ok || typ == "" || target == "":
+		return typeError("Unable to parse location ref '%s', expected '<type>:<target>', e.g. 'url:https://host/path'", location)
+	case typ == "http" || typ == "https":
+		return typeError("Invalid location ref '%s', please prefix it with 'url:', e.g. 'url:%s'", location, location)
+	case typ != "url":
+		return typeError("Invalid location ref %s, only 'url:<target>' is supported, e.g. url:https://host/path", location)
+	}
+	ent := model.Entity(entity.(map[string]any))
+	ent.SetAnnotation(model.AnnotationManagedByLocation, location)
+	ent.SetAnnotation(model.AnnotationManagedByOriginLocation, location)
 	var out []ValidationFailure
 	for _, p := range s.engine.Validate(ent) {
 		out = append(out, ValidationFailure{Name: p.Name, Message: p.Message, Fields: p.Fields})
 	}
 	return out
+}
+
+// envelopeError checks the EntityEnvelope JSON schema and returns the
+// first failure as Backstage's ajv wrapper words it, or "".
+func envelopeError(entity any) string {
+	root, ok := entity.(map[string]any)
+	if !ok {
+		return "<root> must be object - type: object"
+	}
+	for _, k := range []string{"apiVersion", "kind", "metadata"} {
+		if _, ok := root[k]; !ok {
+			return fmt.Sprintf("<root> must have required property '%s' - missingProperty: %s", k, k)
+		}
+	}
+	nonEmpty := func(path string, v any) string {
+		switch s, ok := v.(string); {
+		case !ok:
+			return path + " must be string - type: string"
+		case s == "":
+			return path + " must NOT have fewer than 1 characters - limit: 1"
+		}
+		return ""
+	}
+	if msg := cmp.Or(nonEmpty("/apiVersion", root["apiVersion"]), nonEmpty("/kind", root["kind"])); msg != "" {
+		return msg
+	}
+	meta, ok := root["metadata"].(map[string]any)
+	if !ok {
+		return "/metadata must be object - type: object"
+	}
+	if _, ok := meta["name"]; !ok {
+		return "/metadata must have required property 'name' - missingProperty: name"
+	}
+	if msg := nonEmpty("/metadata/name", meta["name"]); msg != "" {
+		return msg
+	}
+	if ns, ok := meta["namespace"]; ok {
+		return nonEmpty("/metadata/namespace", ns)
+	}
+	return ""
 }
 
 // kindOf returns the lower-cased kind of a canonical ref.

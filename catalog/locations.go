@@ -13,6 +13,8 @@ import (
 
 	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/audit"
+	"github.com/stackyard/stackyard/internal/auth"
 	"github.com/stackyard/stackyard/internal/errs"
 )
 
@@ -52,7 +54,10 @@ func (s *Service) AddLocation(ctx context.Context, typ, target string, dryRun bo
 	}
 	loc := model.Location{ID: uuid.NewString(), Type: typ, Target: target,
 		EntityRef: "location:default/" + model.GeneratedLocationName(typ, target)}
-	err := s.store.CreateLocation(ctx, loc)
+	create := audit.Change{Rule: auth.Rule{Permission: auth.LocationCreate, Target: loc.ID, Open: true}, After: audit.Hash(loc)}
+	err := s.opts.Audit.Do(ctx, create, func(ctx context.Context) error {
+		return s.store.InTx(ctx, func(tx *store.Store) error { return tx.CreateLocation(ctx, loc) })
+	})
 	if errors.Is(err, errs.ErrConflict) {
 		if onConflict != "refresh" {
 			return AddLocationResult{}, errs.Conflict("Location %s:%s already exists", typ, target)
@@ -61,7 +66,8 @@ func (s *Service) AddLocation(ctx context.Context, typ, target string, dryRun bo
 		if err != nil {
 			return AddLocationResult{}, err
 		}
-		if err := s.Refresh(ctx, existing.EntityRef); err != nil && !errors.Is(err, errs.ErrNotFound) {
+		// Whoever may register a location may have it read again.
+		if err := s.refresh(ctx, existing.EntityRef, true); err != nil && !errors.Is(err, errs.ErrNotFound) {
 			return AddLocationResult{}, err
 		}
 		return AddLocationResult{Location: existing, Entities: []json.RawMessage{}}, nil
@@ -82,7 +88,7 @@ func (s *Service) dryRunLocation(ctx context.Context, typ, target string) (AddLo
 	if err != nil && !errors.Is(err, errs.ErrNotFound) {
 		return AddLocationResult{}, err
 	}
-	ents, err := s.engine.DryRun(ctx, model.LocationEntity(typ, target, ""))
+	ents, err := s.engine.DryRun(ctx, rootLocation(typ, target))
 	if err != nil {
 		return AddLocationResult{}, err
 	}
@@ -133,8 +139,13 @@ func (s *Service) UpdateLocation(ctx context.Context, id, typ, target string) (m
 	if err != nil {
 		return loc, err
 	}
+	change := s.locationChange(auth.LocationUpdate, loc)
 	loc.Type, loc.Target = typ, target
-	if err := s.store.UpdateLocation(ctx, loc); errors.Is(err, errs.ErrConflict) {
+	change.After = audit.Hash(loc)
+	err = s.opts.Audit.Do(ctx, change, func(ctx context.Context) error {
+		return s.store.InTx(ctx, func(tx *store.Store) error { return tx.UpdateLocation(ctx, loc) })
+	})
+	if errors.Is(err, errs.ErrConflict) {
 		return loc, errs.Conflict("Location %s:%s already exists", typ, target)
 	} else if err != nil {
 		return loc, err
@@ -151,7 +162,14 @@ func (s *Service) DeleteLocation(ctx context.Context, id string) error {
 	if s.opts.Readonly {
 		return errs.NotAllowed("This operation not allowed in readonly mode")
 	}
-	if err := s.store.DeleteLocation(ctx, id); errors.Is(err, errs.ErrNotFound) {
+	loc, err := s.Location(ctx, id)
+	if err != nil {
+		return err
+	}
+	err = s.opts.Audit.Do(ctx, s.locationChange(auth.LocationDelete, loc), func(ctx context.Context) error {
+		return s.store.InTx(ctx, func(tx *store.Store) error { return tx.DeleteLocation(ctx, id) })
+	})
+	if errors.Is(err, errs.ErrNotFound) {
 		return errs.NotFound("Found no location with ID %s", id)
 	} else if err != nil {
 		return err
@@ -188,7 +206,7 @@ func (s *Service) LocationByEntity(ctx context.Context, ref model.EntityRef) (mo
 func (s *Service) publishConfigLocations(ctx context.Context) error {
 	items := make([]store.Deferred, 0, len(s.opts.ConfigLocations))
 	for _, l := range s.opts.ConfigLocations {
-		items = append(items, deferredLocation(model.LocationEntity(l.Type, l.Target, "")))
+		items = append(items, deferredLocation(rootLocation(l.Type, l.Target)))
 	}
 	return s.publish(ctx, providerConfig, items)
 }
@@ -200,7 +218,7 @@ func (s *Service) publishRegisteredLocations(ctx context.Context) error {
 	}
 	items := make([]store.Deferred, 0, len(locs))
 	for _, l := range locs {
-		ent := model.LocationEntity(l.Type, l.Target, "")
+		ent := rootLocation(l.Type, l.Target)
 		if _, name, ok := strings.Cut(l.EntityRef, "/"); ok {
 			ent.Metadata()["name"] = name // the name of the original target stays
 		}
@@ -215,6 +233,17 @@ func (s *Service) publish(ctx context.Context, provider string, items []store.De
 		s.log.Warn("provider entities already exist elsewhere", "provider", provider, "refs", conflicts)
 	}
 	return err
+}
+
+// rootLocation is the Location entity that stands for a configured or
+// registered location. A url location gets the view-url that Backstage's
+// AnnotateLocationEntityProcessor gives every entity read from a url.
+func rootLocation(typ, target string) model.Entity {
+	ent := model.LocationEntity(typ, target, "")
+	if typ == "url" {
+		ent.SetAnnotation(model.AnnotationViewURL, target)
+	}
+	return ent
 }
 
 func deferredLocation(ent model.Entity) store.Deferred {

@@ -14,6 +14,7 @@ import (
 	"github.com/stackyard/stackyard/catalog/processing"
 	"github.com/stackyard/stackyard/catalog/query"
 	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/schemas"
 )
 
@@ -27,6 +28,9 @@ type Options struct {
 	Readonly             bool
 	// Admins are ownership refs that may see every processing error.
 	Admins []string
+	// Audit authorises and records every mutation (internal/audit); nil
+	// still authorises the request's principal but records nothing.
+	Audit *audit.Log
 }
 
 // Service is the catalog.

@@ -54,6 +54,8 @@ type stackyardOptions struct {
 	// FixturePort is the port of the test's YAML server, added to the
 	// reading allow-list so url locations can be registered.
 	FixturePort int
+	// Extra is appended to the config as is (an auth section, say).
+	Extra string
 }
 
 // startStackyard writes a config, starts the binary, waits for /readyz and
@@ -113,6 +115,7 @@ func stackyardConfig(port int, dir string, opts stackyardOptions) string {
 	for _, l := range opts.Locations {
 		fmt.Fprintf(&b, "    - {type: file, target: %q}\n", l)
 	}
+	b.WriteString(opts.Extra)
 	return b.String()
 }
 

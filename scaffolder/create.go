@@ -44,12 +44,15 @@ func (s *Service) Create(ctx context.Context, userRef string, req CreateRequest)
 		return "", fmt.Errorf("encode task spec: %w", err)
 	}
 	id := uuid.NewString()
+	owner := ownerOf(values)
 	holder := ""
 	if len(req.Secrets) > 0 {
 		holder = s.worker.Node()
 		s.vault.Put(id, req.Secrets)
 	}
-	if err := s.store.Create(ctx, tasks.NewTask{ID: id, Spec: data, CreatedBy: userRef, HolderNode: holder}); err != nil {
+	task := tasks.NewTask{ID: id, Spec: data, CreatedBy: userRef, Owner: owner, HolderNode: holder}
+	err = s.opts.Audit.Do(ctx, createChange(t, owner, data), func(ctx context.Context) error { return s.store.Create(ctx, task) })
+	if err != nil {
 		s.vault.Delete(id)
 		return "", err
 	}

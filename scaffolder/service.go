@@ -25,6 +25,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/scaffolder/actions"
 	"github.com/stackyard/stackyard/scaffolder/tasks"
 	"github.com/stackyard/stackyard/scaffolder/templating"
@@ -47,6 +48,9 @@ type Options struct {
 	Templating templating.Options
 	// LongPollTimeout bounds GET /v2/tasks/:id/events (30 s).
 	LongPollTimeout time.Duration
+	// Audit authorises and records task creation, cancel and retry
+	// (internal/audit); nil still authorises but records nothing.
+	Audit *audit.Log
 }
 
 // Service is the scaffolder.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/internal/auth"
 	"github.com/stackyard/stackyard/internal/errs"
 	"github.com/stackyard/stackyard/scaffolder/tasks"
 )
@@ -52,11 +53,15 @@ func (s *Service) Get(ctx context.Context, id string) (SerializedTask, error) {
 	if err != nil {
 		return SerializedTask{}, err
 	}
+	if err := s.readable(ctx, t); err != nil {
+		return SerializedTask{}, err
+	}
 	return serialize(t), nil
 }
 
 // List returns a page of tasks. Each spec leaves out user.entity.
 func (s *Service) List(ctx context.Context, q tasks.ListQuery) (TaskList, error) {
+	q.Visible = visibility(ctx)
 	list, total, err := s.store.List(ctx, q)
 	if err != nil {
 		return TaskList{}, err
@@ -92,6 +97,9 @@ func trimUserEntity(spec json.RawMessage) json.RawMessage {
 func (s *Service) Events(ctx context.Context, id string, after int64) ([]SerializedEvent, bool, error) {
 	t, err := s.store.Get(ctx, id)
 	if err != nil {
+		return nil, false, err
+	}
+	if err := s.readable(ctx, t); err != nil {
 		return nil, false, err
 	}
 	var spec tasks.Spec
@@ -144,10 +152,15 @@ func (s *Service) WaitEvents(ctx context.Context, id string, after int64) ([]Ser
 // Cancel asks a task to stop. It answers the same for a task that already
 // ended, whose status does not change.
 func (s *Service) Cancel(ctx context.Context, id string) error {
-	if _, err := s.store.Get(ctx, id); err != nil {
+	t, err := s.store.Get(ctx, id)
+	if err != nil {
 		return err
 	}
-	now, err := s.store.RequestCancel(ctx, id)
+	var now bool
+	err = s.opts.Audit.Do(ctx, taskChange(auth.TaskCancel, t, tasks.StatusCancelled), func(ctx context.Context) error {
+		now, err = s.store.RequestCancel(ctx, id)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -170,22 +183,28 @@ func (s *Service) Retry(ctx context.Context, id string, secrets map[string]strin
 	if err := json.Unmarshal(t.Spec, &spec); err != nil {
 		return errs.Input("Task %s has an unreadable spec", id)
 	}
-	if err := s.checkRetrySecrets(ctx, spec, secrets); err != nil {
-		return err
-	}
 	strategy := "none"
 	if spec.Recoverable() {
 		strategy = "startOver"
 	}
-	holder := ""
-	if len(secrets) > 0 {
-		holder = s.worker.Node()
-		s.vault.Put(id, secrets)
-	}
-	if err := s.store.Retry(ctx, id, holder, strategy); err != nil {
-		if holder != "" {
-			s.vault.Delete(id)
+	retry := func(ctx context.Context) error {
+		if err := s.checkRetrySecrets(ctx, spec, secrets); err != nil {
+			return err
 		}
+		holder := ""
+		if len(secrets) > 0 {
+			holder = s.worker.Node()
+			s.vault.Put(id, secrets)
+		}
+		if err := s.store.Retry(ctx, id, holder, strategy); err != nil {
+			if holder != "" {
+				s.vault.Delete(id)
+			}
+			return err
+		}
+		return nil
+	}
+	if err := s.opts.Audit.Do(ctx, taskChange(auth.TaskRetry, t, tasks.StatusOpen), retry); err != nil {
 		return err
 	}
 	s.worker.Wake()

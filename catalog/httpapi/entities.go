@@ -36,12 +36,65 @@ func (h *handler) entities(c echo.Context) error {
 		return err
 	}
 	if res.NextAfter != "" {
-		q := c.QueryParams()
-		q.Del("offset")
-		q.Set("after", res.NextAfter)
-		c.Response().Header().Set("Link", "</entities?"+q.Encode()+`>; rel="next"`)
+		c.Response().Header().Set("Link", "</entities"+nextQuery(c.Request().URL.RawQuery, res.NextAfter)+`>; rel="next"`)
 	}
 	return httpx.JSONBytes(c, http.StatusOK, joinArray(res.Items))
+}
+
+// nextQuery is the query string of the next page, built as Backstage does
+// with URLSearchParams: the parameters keep their order, offset goes, and
+// after replaces the first after (dropping the others) or comes last.
+func nextQuery(raw, after string) string {
+	var out []string
+	replaced := false
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		k, v = formUnescape(k), formUnescape(v)
+		switch {
+		case k == "offset", k == "after" && replaced:
+			continue
+		case k == "after":
+			v, replaced = after, true
+		}
+		out = append(out, formEscape(k)+"="+formEscape(v))
+	}
+	if !replaced {
+		out = append(out, "after="+formEscape(after))
+	}
+	return "?" + strings.Join(out, "&")
+}
+
+// formUnescape decodes a form-encoded component, leaving it as is when it
+// holds an invalid escape (URLSearchParams keeps those literally).
+func formUnescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return strings.ReplaceAll(s, "+", " ")
+}
+
+// formEscape encodes like URLSearchParams: only ASCII letters, digits and
+// *-._ stay, a space becomes +.
+func formEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9', strings.IndexByte("*-._", ch) >= 0:
+			b.WriteByte(ch)
+		case ch == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[ch>>4])
+			b.WriteByte(hex[ch&15])
+		}
+	}
+	return b.String()
 }
 
 func joinArray(items [][]byte) []byte {
@@ -103,7 +156,7 @@ func fields(f []string) ([]string, error) {
 // held in memory as one response.
 func writeArray(c echo.Context, items iter.Seq2[[]byte, error]) error {
 	w := c.Response()
-	w.Header().Set(echo.HeaderContentType, "application/json; charset=utf-8")
+	w.Header().Set(echo.HeaderContentType, httpx.MIMEJSON)
 	w.WriteHeader(http.StatusOK)
 	buf := bufio.NewWriterSize(w, 64<<10)
 	buf.WriteByte('[')
@@ -174,8 +227,12 @@ func (h *handler) ancestry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a)
+	return httpx.JSON(c, http.StatusOK, a)
 }
+
+// refreshSchema is RefreshOptions in Backstage's OpenAPI spec.
+var refreshSchema = &httpx.Schema{Type: "object", Required: []string{"entityRef"}, Closed: true,
+	Properties: map[string]*httpx.Schema{"entityRef": {Type: "string"}, "authorizationToken": {Type: "string"}}}
 
 type refreshBody struct {
 	EntityRef          string `json:"entityRef"`
@@ -183,12 +240,12 @@ type refreshBody struct {
 }
 
 func (h *handler) refresh(c echo.Context) error {
-	var body refreshBody
-	if err := httpx.BindJSON(c, &body); err != nil {
+	if _, err := checkParams(c.QueryParams()); err != nil {
 		return err
 	}
-	if body.EntityRef == "" {
-		return errs.Input("request/body must have required property 'entityRef'")
+	var body refreshBody
+	if err := httpx.BindBody(c, refreshSchema, &body); err != nil {
+		return err
 	}
 	if err := h.svc.Refresh(c.Request().Context(), body.EntityRef); err != nil {
 		return err

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,23 +12,77 @@ import (
 	"github.com/stackyard/stackyard/internal/httpx"
 )
 
+// locationSchema is the LocationInput body of POST and PUT /locations in
+// Backstage's OpenAPI spec (its required list names target first).
+var locationSchema = &httpx.Schema{Type: "object", Required: []string{"target", "type"},
+	Properties: map[string]*httpx.Schema{"target": {Type: "string"}, "type": {Type: "string"}}}
+
 type locationBody struct {
 	Type     string `json:"type"`
 	Target   string `json:"target"`
 	Presence string `json:"presence,omitempty"`
 }
 
-func (b locationBody) check() error {
-	if b.Type == "" {
-		return errs.Input("request/body must have required property 'type'")
-	}
-	if b.Target == "" {
-		return errs.Input("request/body must have required property 'target'")
-	}
-	if b.Presence != "" && b.Presence != "required" && b.Presence != "optional" {
-		return errs.Input("Malformed request: presence must be required or optional")
+// Refine applies the handler's zod schema, locationInput: a strict object
+// whose optional presence is "required" or "optional".
+func (b *locationBody) Refine(doc map[string]any) error {
+	if issues := locationInputIssues(doc); len(issues) > 0 {
+		return httpx.ZodError("Malformed request: ", issues)
 	}
 	return nil
+}
+
+// locationInputIssues checks doc, found at path, against locationInput.
+// Unrecognized keys are listed in sorted order, where zod keeps the
+// body's.
+func locationInputIssues(doc map[string]any, path ...any) []httpx.ZodIssue {
+	at := func(k ...any) []any { return append(append([]any{}, path...), k...) }
+	var issues []httpx.ZodIssue
+	for _, k := range []string{"type", "target"} {
+		if v := httpx.Lookup(doc, k); httpx.ZodType(v) != "string" {
+			issues = append(issues, httpx.ZodInvalidType(at(k), "string", v))
+		}
+	}
+	if p, ok := doc["presence"]; ok && p != "required" && p != "optional" {
+		issues = append(issues, httpx.ZodLiteralUnion(at("presence"), p, "required", "optional"))
+	}
+	var extra []string
+	for k := range doc {
+		if k != "type" && k != "target" && k != "presence" {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		issues = append(issues, httpx.ZodUnrecognizedKeys(at(), extra))
+	}
+	return issues
+}
+
+// location is a location as the API shows it: Backstage 1.45 (catalog
+// backend 3.2.0) does not return the entityRef that Stackyard stores.
+type location struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Target string `json:"target"`
+}
+
+func apiLocation(l model.Location) location {
+	return location{ID: l.ID, Type: l.Type, Target: l.Target}
+}
+
+func apiLocations(locs []model.Location) []location {
+	out := make([]location, len(locs))
+	for i, l := range locs {
+		out[i] = apiLocation(l)
+	}
+	return out
+}
+
+type addLocationResponse struct {
+	Location location          `json:"location"`
+	Entities []json.RawMessage `json:"entities"`
+	Exists   *bool             `json:"exists,omitempty"`
 }
 
 func (h *handler) addLocation(c echo.Context) error {
@@ -36,25 +91,18 @@ func (h *handler) addLocation(c echo.Context) error {
 		return err
 	}
 	var body locationBody
-	if err := httpx.BindJSON(c, &body); err != nil {
-		return err
-	}
-	if err := body.check(); err != nil {
+	if err := httpx.BindBody(c, locationSchema, &body); err != nil {
 		return err
 	}
 	onConflict := p.get("onConflict")
 	if onConflict != "" && onConflict != "reject" && onConflict != "refresh" {
 		return errs.Input("request/query/onConflict must be equal to one of the allowed values: reject, refresh")
 	}
-	res, err := h.svc.AddLocation(c.Request().Context(), body.Type, body.Target, p.get("dryRun") == "true", onConflict)
+	res, err := h.svc.AddLocation(c.Request().Context(), body.Type, body.Target, yes(p.get("dryRun")), onConflict)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, res)
-}
-
-type locationItem struct {
-	Data model.Location `json:"data"`
+	return httpx.JSON(c, http.StatusCreated, addLocationResponse{Location: apiLocation(res.Location), Entities: res.Entities, Exists: res.Exists})
 }
 
 func (h *handler) locations(c echo.Context) error {
@@ -65,12 +113,18 @@ func (h *handler) locations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]locationItem, len(locs))
-	for i, l := range locs {
-		out[i] = locationItem{Data: l}
+	type item struct {
+		Data location `json:"data"`
 	}
-	return c.JSON(http.StatusOK, out)
+	out := make([]item, len(locs))
+	for i, l := range locs {
+		out[i] = item{Data: apiLocation(l)}
+	}
+	return httpx.JSON(c, http.StatusOK, out)
 }
+
+var locationQuerySchema = &httpx.Schema{Type: "object", Closed: true, Properties: map[string]*httpx.Schema{
+	"limit": {Type: "integer"}, "query": {Type: "object"}, "cursor": {Type: "string"}}}
 
 type locationQueryBody struct {
 	Limit  *int            `json:"limit,omitempty"`
@@ -78,12 +132,18 @@ type locationQueryBody struct {
 	Cursor string          `json:"cursor,omitempty"`
 }
 
+type locationPage struct {
+	Items      []location     `json:"items"`
+	TotalItems int            `json:"totalItems"`
+	PageInfo   map[string]any `json:"pageInfo"`
+}
+
 func (h *handler) queryLocations(c echo.Context) error {
 	if _, err := checkParams(c.QueryParams()); err != nil {
 		return err
 	}
 	var body locationQueryBody
-	if err := httpx.BindJSON(c, &body); err != nil {
+	if err := httpx.BindBody(c, locationQuerySchema, &body); err != nil {
 		return err
 	}
 	if body.Limit != nil && *body.Limit < 1 {
@@ -93,7 +153,7 @@ func (h *handler) queryLocations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, res)
+	return httpx.JSON(c, http.StatusOK, locationPage{Items: apiLocations(res.Items), TotalItems: res.TotalItems, PageInfo: res.PageInfo})
 }
 
 func (h *handler) location(c echo.Context) error {
@@ -104,7 +164,7 @@ func (h *handler) location(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, loc)
+	return httpx.JSON(c, http.StatusOK, apiLocation(loc))
 }
 
 func (h *handler) updateLocation(c echo.Context) error {
@@ -112,17 +172,14 @@ func (h *handler) updateLocation(c echo.Context) error {
 		return err
 	}
 	var body locationBody
-	if err := httpx.BindJSON(c, &body); err != nil {
-		return err
-	}
-	if err := body.check(); err != nil {
+	if err := httpx.BindBody(c, locationSchema, &body); err != nil {
 		return err
 	}
 	loc, err := h.svc.UpdateLocation(c.Request().Context(), c.Param("id"), body.Type, body.Target)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, loc)
+	return httpx.JSON(c, http.StatusOK, apiLocation(loc))
 }
 
 func (h *handler) deleteLocation(c echo.Context) error {
@@ -143,5 +200,5 @@ func (h *handler) locationByEntity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, loc)
+	return httpx.JSON(c, http.StatusOK, apiLocation(loc))
 }

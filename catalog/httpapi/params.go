@@ -71,3 +71,13 @@ func (p params) intParam(k string, lowest int) (*int, error) {
 	}
 	return &n, nil
 }
+
+// yes reads a boolean query parameter as Backstage's yn does, false unless
+// it is y, yes, true, 1 or on in any case.
+func yes(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "y", "yes", "true", "1", "on":
+		return true
+	}
+	return false
+}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,42 +31,69 @@ func (h *handler) queryGet(c echo.Context) error {
 		return err
 	}
 	for i, o := range p.list("orderField") {
-		field, dir, _ := strings.Cut(o, ",")
-		if dir != "asc" && dir != "desc" {
-			return errs.Input("Invalid order field order, must be asc or desc")
-		}
-		if field == "" {
-			return errs.Input("Invalid order field, must not be empty")
+		order, err := query.ParseOrderField(o)
+		if err != nil {
+			return err
 		}
 		if i == 0 {
-			req.OrderField = &query.Order{Field: field, Desc: dir == "desc"}
+			req.OrderField = &order
 		}
 	}
-	switch p.get("totalItems") {
-	case "", "include":
-	case "exclude":
-		req.SkipTotalItems = true
-	default:
-		return errs.Input("request/query/totalItems must be equal to one of the allowed values: include, exclude")
+	if req.SkipTotalItems, err = totalItems("request/query/totalItems", p.get("totalItems")); err != nil {
+		return err
 	}
-	if term := p.get("fullTextFilterTerm"); term != "" || p.has("fullTextFilterFields") {
-		req.FullText = &query.FullText{Term: term, Fields: p.csv("fullTextFilterFields")}
+	// Backstage always passes a full-text filter on GET, so its cursors
+	// carry one even when the term is empty.
+	req.FullText = &query.FullText{Term: p.get("fullTextFilterTerm")}
+	if p.has("fullTextFilterFields") {
+		req.FullText.Fields = p.csv("fullTextFilterFields")
 	}
 	return h.runQuery(c, req)
 }
 
+// totalItems reads the totalItems option of by-query (catalog backend 4.x;
+// the 1.45 peer does not know it): whether to skip counting.
+func totalItems(path, v string) (skip bool, err error) {
+	switch v {
+	case "", "include":
+		return false, nil
+	case "exclude":
+		return true, nil
+	}
+	return false, errs.Input("%s must be equal to one of the allowed values: include, exclude", path)
+}
+
+var (
+	stringSchema  = &httpx.Schema{Type: "string"}
+	stringsSchema = &httpx.Schema{Type: "array", Items: stringSchema}
+	// predicateSchema is the "query" of POST bodies; null is not an object.
+	predicateSchema = &httpx.Schema{Type: "object"}
+)
+
+// queryBodySchema is the body of POST /entities/by-query (catalog backend
+// 4.x; the 1.45 peer lacks the route).
+var queryBodySchema = &httpx.Schema{Type: "object", Closed: true, Properties: map[string]*httpx.Schema{
+	"query":      predicateSchema,
+	"cursor":     stringSchema,
+	"limit":      {Type: "integer"},
+	"offset":     {Type: "integer"},
+	"fields":     stringsSchema,
+	"totalItems": stringSchema,
+	"orderBy": {Type: "array", Items: &httpx.Schema{Type: "object",
+		Properties: map[string]*httpx.Schema{"field": stringSchema, "order": stringSchema}}},
+	"fullTextFilter": {Type: "object",
+		Properties: map[string]*httpx.Schema{"term": stringSchema, "fields": stringsSchema}},
+}}
+
 type queryBody struct {
 	Query          json.RawMessage `json:"query,omitempty"`
-	Cursor         string          `json:"cursor,omitempty"`
+	Cursor         *string         `json:"cursor,omitempty"`
 	Limit          *int            `json:"limit,omitempty"`
 	Offset         *int            `json:"offset,omitempty"`
 	OrderBy        []orderBy       `json:"orderBy,omitempty"`
-	FullTextFilter *struct {
-		Term   string   `json:"term"`
-		Fields []string `json:"fields,omitempty"`
-	} `json:"fullTextFilter,omitempty"`
-	Fields     []string `json:"fields,omitempty"`
-	TotalItems string   `json:"totalItems,omitempty"`
+	FullTextFilter *query.FullText `json:"fullTextFilter,omitempty"`
+	Fields         []string        `json:"fields,omitempty"`
+	TotalItems     string          `json:"totalItems,omitempty"`
 }
 
 type orderBy struct {
@@ -75,41 +101,51 @@ type orderBy struct {
 	Order string `json:"order"`
 }
 
-func (h *handler) queryPost(c echo.Context) error {
-	if _, err := checkParams(c.QueryParams()); err != nil {
-		return err
-	}
-	var body queryBody
-	if err := httpx.BindJSON(c, &body); err != nil {
-		return err
-	}
-	req := query.QueryRequest{Cursor: body.Cursor, Limit: body.Limit, Offset: body.Offset, SkipTotalItems: body.TotalItems == "exclude"}
+// request checks the body and turns it into a query request.
+func (b queryBody) request() (query.QueryRequest, error) {
+	req := query.QueryRequest{Limit: b.Limit, Offset: b.Offset, FullText: b.FullTextFilter}
 	var err error
-	if req.Filter, err = predicate(body.Query); err != nil {
-		return err
+	if b.Cursor != nil {
+		if *b.Cursor == "" {
+			return req, errs.Input("Cursor cannot be empty")
+		}
+		req.Cursor = *b.Cursor
 	}
-	if req.Fields, err = fields(body.Fields); err != nil {
-		return err
+	if req.Filter, err = predicate(b.Query); err != nil {
+		return req, err
 	}
-	if body.Limit != nil && *body.Limit < 0 {
-		return errs.Input("request/body/limit must be >= 0")
+	if req.Fields, err = fields(b.Fields); err != nil {
+		return req, err
 	}
-	if body.Offset != nil && *body.Offset < 0 {
-		return errs.Input("request/body/offset must be >= 0")
+	if b.Limit != nil && *b.Limit < 0 {
+		return req, errs.Input("request/body/limit must be >= 0")
 	}
-	for i, o := range body.OrderBy {
-		if o.Field == "" || (o.Order != "asc" && o.Order != "desc") {
-			return errs.Input("request/body/orderBy/%d/order must be equal to one of the allowed values: asc, desc", i)
+	if b.Offset != nil && *b.Offset < 0 {
+		return req, errs.Input("request/body/offset must be >= 0")
+	}
+	for i, o := range b.OrderBy {
+		if o.Order != "asc" && o.Order != "desc" {
+			return req, errs.Input("request/body/orderBy/%d/order must be equal to one of the allowed values: asc, desc", i)
 		}
 		if i == 0 {
 			req.OrderField = &query.Order{Field: o.Field, Desc: o.Order == "desc"}
 		}
 	}
-	if body.TotalItems != "" && body.TotalItems != "include" && body.TotalItems != "exclude" {
-		return errs.Input("request/body/totalItems must be equal to one of the allowed values: include, exclude")
+	req.SkipTotalItems, err = totalItems("request/body/totalItems", b.TotalItems)
+	return req, err
+}
+
+func (h *handler) queryPost(c echo.Context) error {
+	if _, err := checkParams(c.QueryParams()); err != nil {
+		return err
 	}
-	if ft := body.FullTextFilter; ft != nil {
-		req.FullText = &query.FullText{Term: ft.Term, Fields: ft.Fields}
+	var body queryBody
+	if err := httpx.BindBody(c, queryBodySchema, &body); err != nil {
+		return err
+	}
+	req, err := body.request()
+	if err != nil {
+		return err
 	}
 	return h.runQuery(c, req)
 }
@@ -151,8 +187,11 @@ func (h *handler) runQuery(c echo.Context, req query.QueryRequest) error {
 	return httpx.JSONBytes(c, http.StatusOK, buf)
 }
 
+var byRefsSchema = &httpx.Schema{Type: "object", Required: []string{"entityRefs"}, Properties: map[string]*httpx.Schema{
+	"entityRefs": stringsSchema, "fields": stringsSchema, "query": predicateSchema}}
+
 type byRefsBody struct {
-	EntityRefs *[]string       `json:"entityRefs"`
+	EntityRefs []string        `json:"entityRefs"`
 	Fields     []string        `json:"fields,omitempty"`
 	Query      json.RawMessage `json:"query,omitempty"`
 }
@@ -163,11 +202,8 @@ func (h *handler) byRefs(c echo.Context) error {
 		return err
 	}
 	var body byRefsBody
-	if err := httpx.BindJSON(c, &body); err != nil {
+	if err := httpx.BindBody(c, byRefsSchema, &body); err != nil {
 		return err
-	}
-	if body.EntityRefs == nil {
-		return errs.Input("request/body must have required property 'entityRefs'")
 	}
 	filter, err := query.ParseFilters(p.list("filter"))
 	if err != nil {
@@ -177,10 +213,7 @@ func (h *handler) byRefs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := fields(body.Fields); err != nil {
-		return err
-	}
-	items, err := h.svc.ByRefs(c.Request().Context(), *body.EntityRefs, query.And(filter, pred), body.Fields)
+	items, err := h.svc.ByRefs(c.Request().Context(), body.EntityRefs, query.And(filter, pred), body.Fields)
 	if err != nil {
 		return err
 	}
@@ -190,10 +223,9 @@ func (h *handler) byRefs(c echo.Context) error {
 			buf = append(buf, ',')
 		}
 		if it == nil {
-			buf = append(buf, "null"...)
-		} else {
-			buf = append(buf, it...)
+			it = []byte("null")
 		}
+		buf = append(buf, it...)
 	}
 	buf = append(buf, "]}"...)
 	return httpx.JSONBytes(c, http.StatusOK, buf)
@@ -212,8 +244,13 @@ func (h *handler) facetsGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"facets": h.svc.Facets(c.Request().Context(), filter, facets)})
+	return httpx.JSON(c, http.StatusOK, map[string]any{"facets": h.svc.Facets(c.Request().Context(), filter, facets)})
 }
+
+// facetsSchema is the body of POST /entity-facets (catalog backend 4.x;
+// the 1.45 peer lacks the route).
+var facetsSchema = &httpx.Schema{Type: "object", Required: []string{"facets"}, Closed: true, Properties: map[string]*httpx.Schema{
+	"facets": stringsSchema, "query": predicateSchema}}
 
 type facetsBody struct {
 	Facets []string        `json:"facets"`
@@ -225,15 +262,12 @@ func (h *handler) facetsPost(c echo.Context) error {
 		return err
 	}
 	var body facetsBody
-	if err := httpx.BindJSON(c, &body); err != nil {
+	if err := httpx.BindBody(c, facetsSchema, &body); err != nil {
 		return err
-	}
-	if len(body.Facets) == 0 {
-		return errs.Input("request/body must have required property 'facets'")
 	}
 	pred, err := predicate(body.Query)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"facets": h.svc.Facets(c.Request().Context(), pred, body.Facets)})
+	return httpx.JSON(c, http.StatusOK, map[string]any{"facets": h.svc.Facets(c.Request().Context(), pred, body.Facets)})
 }

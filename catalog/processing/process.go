@@ -189,7 +189,9 @@ func (e *Engine) emitChild(o *outcome, child model.Entity, key, origin, typ, tar
 	}
 	child.SetAnnotation(model.AnnotationManagedByLocation, key)
 	child.SetAnnotation(model.AnnotationManagedByOriginLocation, origin)
-	if typ == "url" {
+	if typ == "url" && child.Annotation(model.AnnotationViewURL) == "" {
+		// Backstage's AnnotateLocationEntityProcessor merges its view-url
+		// under the entity, so one written in the YAML wins.
 		child.SetAnnotation(model.AnnotationViewURL, target)
 	}
 	data, err := json.Marshal(child)

@@ -133,18 +133,28 @@ func checkFacetsAgainstBrute(t *testing.T, ix *Index, docs []Doc, facet string) 
 }
 
 // checkOrderAgainstBrute pages through an ordered by-query session and
-// compares the sequence with a brute-force sort.
+// compares the sequence with a brute-force sort. The first page is full of
+// values, so the walk never reaches the nulls, but totalItems counts them.
 func checkOrderAgainstBrute(t *testing.T, ix *Index, docs []Doc, field string) {
 	t.Helper()
 	type entry struct{ Val, UID string }
 	var want []entry
+	nulls := 0
 	for _, d := range docs {
 		seen := map[string]bool{}
+		rows, null := 0, false
 		for _, r := range d.Rows {
 			if r.Key == field && r.HasValue && !seen[r.Value] {
 				seen[r.Value] = true
 				want = append(want, entry{r.Value, d.UID})
 			}
+			if r.Key == field {
+				rows++
+				null = null || !r.HasValue
+			}
+		}
+		if null || rows == 0 {
+			nulls++
 		}
 	}
 	slices.SortFunc(want, func(a, b entry) int { return strings.Compare(a.Val+"\x00"+a.UID, b.Val+"\x00"+b.UID) })
@@ -154,6 +164,9 @@ func checkOrderAgainstBrute(t *testing.T, ix *Index, docs []Doc, field string) {
 		r, err := ix.Query(req)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if r.TotalItems != len(want)+nulls {
+			t.Fatalf("order by %s: totalItems %d, want %d values and %d nulls", field, r.TotalItems, len(want), nulls)
 		}
 		for _, item := range r.Items {
 			var e struct{ Metadata struct{ UID string } }

@@ -12,12 +12,14 @@
 // Matching follows Backstage's search table exactly: SearchRows flattens an
 // entity into lower-cased (key, value) rows (buildEntitySearch), and a filter
 // key matches when the entity has a row with that key (and value). Query is
-// GET/POST /entities/by-query (queryEntities of catalog backend 4.x), List
-// and Stream are GET /entities, ByRefs is POST /entities/by-refs, Facets is
-// /entity-facets, and Projection implements the fields parameter. Cursors
-// have the shape of Backstage's, including the "query" member that
-// catalog-client looks for. Errors meant for the client are errs.Input
-// errors carrying Backstage's messages.
+// GET/POST /entities/by-query, List and Stream are GET /entities, ByRefs is
+// POST /entities/by-refs, Facets is /entity-facets, and Projection
+// implements the fields parameter. Where Backstage releases differ, the
+// reference is catalog backend 3.2.0 (Backstage 1.45): an order field keeps
+// the entities that lack it, sorted last as nulls, and by-refs matches refs
+// exactly. Cursors have the shape of Backstage's, including the "query"
+// member that catalog-client looks for. Errors meant for the client are
+// errs.Input errors carrying Backstage's messages.
 //
 // # Design
 //
@@ -46,8 +48,10 @@
 // and keeps the entries whose doc is in the result set, so a page of 100
 // components costs a few hundred bitmap probes whatever the catalog size.
 // When the result set is small, collecting and sorting it is cheaper, and
-// the planner does that instead. Pagination is keyset on (value, uid), so
-// concurrent upserts never shift a page.
+// the planner does that instead. The entities without a value for the sort
+// key (nulls) follow in uid order, walked the same way on the uid view.
+// Pagination is keyset on (value, uid), so concurrent upserts never shift a
+// page.
 //
 // Facets keep, per requested key, a counter per original value, updated on
 // every upsert, so an unfiltered facet is a sort of a few buckets and a

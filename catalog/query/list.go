@@ -34,10 +34,15 @@ type ListResult struct {
 // streamChunk is how many entities Stream reads per lock acquisition.
 const streamChunk = 1000
 
+// streamFirstPage is the page size of Backstage's unpaged GET /entities,
+// which decides whether an ordered stream reaches the nulls.
+const streamFirstPage = 10_000
+
 // List answers a paged GET /entities request as Backstage's entities() does:
-// by entity ref without order; with one order directive, the entities with a
-// value for it first, by (value, uid ascending), then the others by uid; with
-// several, directive by directive with missing values last, then by uid. The
+// by entity ref without order; with order directives, by a left join on the
+// search rows of each field (the key as given), so an entity appears once
+// per value (or combination of values), sorted directive by directive with
+// nulls last and ties by uid ascending (see byOneOrder and byOrders). The
 // after cursor, base64 of {"limit","offset"}, overrides both. An unpaged
 // request returns everything Stream would yield.
 func (ix *Index) List(req ListRequest) (ListResult, error) {
@@ -180,7 +185,8 @@ func (ix *Index) byRefOrder(set *docset, need int) []uint32 {
 	refOf := func(d uint32) string { return ix.strs.str(ix.docs[d].ref) }
 	var docs []uint32
 	if v := ix.refView; v != nil && !selectIsCheaper(set.n, ix.live.n, min(need, set.n)) {
-		for _, e := range ix.scanView(v, set, true, nil, 0, min(need, set.n)) {
+		entries, _ := ix.scanView(v, set, nil, true, nil, 0, min(need, set.n))
+		for _, e := range entries {
 			docs = append(docs, e.doc)
 		}
 		return docs
@@ -190,22 +196,24 @@ func (ix *Index) byRefOrder(set *docset, need int) []uint32 {
 	return docs[:min(need, len(docs))]
 }
 
-// byOneOrder returns the first need docs of set for one order directive:
-// entries with a value sorted by value then uid ascending (one per value, as
-// Backstage's join gives), then docs without a value by uid.
+// byOneOrder returns the first need docs of set for one order directive,
+// as Backstage's left join on the search rows whose key is the field (as
+// given, not lower-cased): one entry per value, sorted by value and then uid
+// ascending, then one per doc that sorts as null (no row of the key, or a
+// null row) by uid.
 func (ix *Index) byOneOrder(set *docset, o Order, need int) []uint32 {
 	var docs []uint32
-	k, ok := ix.strs.lookup(jsLower(o.Field))
-	without := set
+	k, ok := ix.strs.lookup(o.Field)
+	nulls := set
 	if ok {
-		with := ix.withValue(k)
-		without = andNot(set, with)
-		for _, e := range ix.valueOrder(and(set, with), k, o.Desc, need) {
+		nulls = or(andNot(set, ix.post.get(k, anyVal)), and(set, ix.post.get(k, nullVal)))
+		for _, e := range ix.valueOrder(and(set, ix.withValue(k)), k, o.Desc, need) {
 			docs = append(docs, e.doc)
 		}
 	}
 	if len(docs) < need {
-		for _, e := range ix.scanView(ix.uidView, without, true, nil, 0, min(need-len(docs), without.n)) {
+		entries, _ := ix.scanView(ix.uidView, nulls, nil, true, nil, 0, min(need-len(docs), nulls.n))
+		for _, e := range entries {
 			docs = append(docs, e.doc)
 		}
 	}
@@ -218,7 +226,7 @@ func (ix *Index) byOneOrder(set *docset, o Order, need int) []uint32 {
 func (ix *Index) valueOrder(set *docset, k uint32, desc bool, need int) []ventry {
 	v := ix.keyView(k)
 	if v == nil {
-		entries := ix.selectEntries(set, ix.strs.str(k), true, nil, 0, math.MaxInt)
+		entries, _ := ix.selectEntries(&plan{sortKey: ix.strs.str(k), k: k, set: set}, true, nil, 0, math.MaxInt)
 		if desc {
 			slices.Reverse(entries)
 			reverseRuns(entries)
@@ -261,13 +269,15 @@ func reverseRuns(entries []ventry) {
 	}
 }
 
-// byOrders sorts set by several directives, each on the doc's smallest value
-// of the field, missing values last, ties by uid.
+// byOrders sorts set by several directives as Backstage's chain of left
+// joins does: a doc appears once per combination of its values of the
+// fields (a missing field or a null row counting as one null value), sorted
+// directive by directive with nulls last, ties by uid ascending.
 func (ix *Index) byOrders(set *docset, order []Order, need int) []uint32 {
 	keys := make([]uint32, len(order))
 	found := make([]bool, len(order))
 	for i, o := range order {
-		keys[i], found[i] = ix.strs.lookup(jsLower(o.Field))
+		keys[i], found[i] = ix.strs.lookup(o.Field)
 	}
 	type sortable struct {
 		doc  uint32
@@ -275,16 +285,26 @@ func (ix *Index) byOrders(set *docset, order []Order, need int) []uint32 {
 	}
 	all := make([]sortable, 0, set.n)
 	set.each(func(d uint32) bool {
-		s := sortable{doc: d, vals: make([]*string, len(order))}
+		combos := [][]*string{nil}
 		for i := range order {
+			vals := []*string{nil}
 			if found[i] {
-				s.vals[i] = ix.minValue(d, keys[i])
+				vals = ix.orderValues(d, keys[i])
 			}
+			next := make([][]*string, 0, len(combos)*len(vals))
+			for _, c := range combos {
+				for _, v := range vals {
+					next = append(next, append(slices.Clip(c), v))
+				}
+			}
+			combos = next
 		}
-		all = append(all, s)
+		for _, c := range combos {
+			all = append(all, sortable{doc: d, vals: c})
+		}
 		return true
 	})
-	slices.SortFunc(all, func(a, b sortable) int {
+	slices.SortStableFunc(all, func(a, b sortable) int {
 		for i, o := range order {
 			if c := cmpNullsLast(a.vals[i], b.vals[i], o.Desc); c != 0 {
 				return c
@@ -299,18 +319,22 @@ func (ix *Index) byOrders(set *docset, order []Order, need int) []uint32 {
 	return docs
 }
 
-// minValue returns the smallest non-null value of key k in doc d.
-func (ix *Index) minValue(d, k uint32) *string {
-	var best *string
+// orderValues returns what a left join of doc d on key k gives: each value
+// (nil for a null row), or a single nil when d has no row of k.
+func (ix *Index) orderValues(d, k uint32) []*string {
+	var vals []*string
 	for _, r := range keyRows(ix.docs[d].rows, k) {
 		if r.val == nullVal {
+			vals = append(vals, nil)
 			continue
 		}
-		if s := ix.strs.str(r.val); best == nil || s < *best {
-			best = &s
-		}
+		s := ix.strs.str(r.val)
+		vals = append(vals, &s)
 	}
-	return best
+	if len(vals) == 0 {
+		return []*string{nil}
+	}
+	return vals
 }
 
 func cmpNullsLast(a, b *string, desc bool) int {
@@ -328,11 +352,12 @@ func cmpNullsLast(a, b *string, desc bool) int {
 }
 
 // Stream yields every entity of an unpaged GET /entities request, as the
-// Backstage backend does: through by-query pages in uid order, or, with an
-// order, by the first directive only, which leaves out entities without a
-// value for it. Entities are read a chunk at a time, so the read lock is
-// never held while the caller writes. Errors in Fields are returned before
-// anything is yielded.
+// Backstage backend does: through by-query pages (see Query) in uid order
+// or by the first order directive. Backstage's pages hold 10,000 entities,
+// and only a first page reaches the entities that sort as null, so they
+// appear only when fewer than 10,000 entities have a value. Entities are
+// read a chunk at a time, so the read lock is never held while the caller
+// writes. Errors in Fields are returned before anything is yielded.
 func (ix *Index) Stream(req ListRequest) (iter.Seq2[[]byte, error], error) {
 	proj, err := CompileFields(req.Fields)
 	if err != nil {
@@ -343,20 +368,24 @@ func (ix *Index) Stream(req ListRequest) (iter.Seq2[[]byte, error], error) {
 		c.orderFields = req.Order[:1]
 	}
 	return func(yield func([]byte, error) bool) {
+		chunk := streamChunk
+		if len(c.orderFields) > 0 {
+			chunk = streamFirstPage
+		}
 		for {
-			hits, _ := ix.searchPage(c, streamChunk, 0, false)
-			for _, h := range hits[:min(len(hits), streamChunk)] {
+			hits, _ := ix.searchPage(c, chunk, 0, false)
+			for _, h := range hits[:min(len(hits), chunk)] {
 				item, err := proj.Apply(h.json)
 				if !yield(item, err) || err != nil {
 					return
 				}
 			}
-			if len(hits) <= streamChunk {
+			if len(hits) <= chunk {
 				return
 			}
 			n := *c
-			n.orderValues = sortValues(hits, streamChunk-1, len(c.orderFields) > 0)
-			c = &n
+			n.orderValues = sortValues(hits, chunk-1, len(c.orderFields) > 0)
+			c, chunk = &n, streamChunk
 		}
 	}, nil
 }

@@ -155,7 +155,7 @@ func TestStream(t *testing.T) {
 	}{
 		{"everything", ListRequest{}, 2500},
 		{"filtered", ListRequest{Filter: mustFilters(t, "kind=component")}, count(t, ix, "kind=component")},
-		{"ordered drops entities without the field", ListRequest{Order: []Order{{Field: "spec.lifecycle"}}}, count(t, ix, "spec.lifecycle")},
+		{"ordered keeps entities without the field", ListRequest{Order: []Order{{Field: "spec.lifecycle"}}}, 2500},
 	}
 	for _, tt := range tests {
 		seq, err := ix.Stream(tt.req)
@@ -179,5 +179,37 @@ func TestStream(t *testing.T) {
 	seq, _ := ix.Stream(ListRequest{})
 	for range seq {
 		break
+	}
+}
+
+// TestStream_NullsOnlyOnTheFirstPage streams a catalog where more than a
+// first page (10,000) of entities have the order field: as in Backstage,
+// whose later pages continue from a value, the others never appear.
+func TestStream_NullsOnlyOnTheFirstPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 15,000 entities")
+	}
+	t.Parallel()
+	ix := NewIndex()
+	for _, d := range docsFor(t, generateEntities(15_000, 9)) {
+		ix.Upsert(d)
+	}
+	with := count(t, ix, "spec.lifecycle")
+	if with <= streamFirstPage {
+		t.Fatalf("only %d entities have spec.lifecycle", with)
+	}
+	seq, err := ix.Stream(ListRequest{Order: []Order{{Field: "spec.lifecycle", Desc: true}}, Fields: []string{"metadata.uid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != with {
+		t.Errorf("streamed %d, want the %d entities with a value", n, with)
 	}
 }

@@ -1,10 +1,12 @@
 package query
 
 // ByRefs returns the entities with the given refs, in order, with nil for a
-// ref that is unknown or whose entity does not match p. Refs are compared
-// case-insensitively with the full canonical "kind:namespace/name"; they are
-// not parsed and no defaults apply, as in Backstage. Fields project the
-// entities; an invalid field is an InputError.
+// ref that is unknown or whose entity does not match p. As in Backstage
+// (catalog backend 3.2.0, a SQL IN on final_entities.entity_ref), each ref
+// must equal the lower-cased canonical "kind:namespace/name" exactly: it is
+// not parsed, lower-cased or completed with defaults, so
+// "Component:default/A" finds nothing. Fields project the entities; an
+// invalid field is an InputError.
 func (ix *Index) ByRefs(refs []string, p Predicate, fields []string) ([][]byte, error) {
 	proj, err := CompileFields(fields)
 	if err != nil {
@@ -13,7 +15,7 @@ func (ix *Index) ByRefs(refs []string, p Predicate, fields []string) ([][]byte, 
 	out := make([][]byte, len(refs))
 	ix.mu.RLock()
 	for i, ref := range refs {
-		if d, ok := ix.findRef(jsLower(ref)); ok && ix.matchDoc(p, ix.docs[d].rows) {
+		if d, ok := ix.findRef(ref); ok && ix.matchDoc(p, ix.docs[d].rows) {
 			out[i] = ix.docs[d].json
 		}
 	}

@@ -67,6 +67,28 @@ func (p *postings) slot(key, val uint32) int {
 	})
 }
 
+// peek loads the table slot of the pair and, for a shared posting, its
+// list and set, returning a value that depends on them; see strtab.peek.
+func (p *postings) peek(key, val uint32) uint64 {
+	if len(p.idx.slots) == 0 {
+		return 0
+	}
+	h := pairHash(key, val)
+	s := p.idx.slots[p.idx.home(h)]
+	if uint32(s>>32) != h || s == 0 {
+		return s
+	}
+	e := uint32(s) - 1
+	if e&listBit == 0 {
+		return s
+	}
+	l := &p.lists[e&^listBit]
+	if l.set == nil {
+		return uint64(l.n)
+	}
+	return uint64(l.set.n)
+}
+
 // get returns the docs of the pair, or the empty set.
 func (p *postings) get(key, val uint32) *docset {
 	i := p.slot(key, val)
@@ -121,19 +143,99 @@ func (p *postings) addTo(i int, key, val, d uint32, universe int) {
 	}
 	s := l.set
 	switch {
-	case s.has(d):
 	case s.dense():
-		s.bits = growBits(s.bits, d)
-		s.bits[d>>6] |= 1 << (d & 63)
+		if !s.has(d) {
+			s.bits = growBits(s.bits, d)
+			s.bits[d>>6] |= 1 << (d & 63)
+			s.n++
+		}
+	case len(s.ids) > 0 && s.ids[len(s.ids)-1] < d:
+		// New docs get the highest ids: append without a search.
+		s.ids = append(s.ids, d)
 		s.n++
+		if s.n > 64 && s.n*32 > universe {
+			s.bits, s.ids = s.toBits(universe/64+1), nil
+		}
 	default:
-		j, _ := slices.BinarySearch(s.ids, d)
+		j, found := slices.BinarySearch(s.ids, d)
+		if found {
+			return
+		}
 		s.ids = slices.Insert(s.ids, j, d)
 		s.n++
 		if s.n > 64 && s.n*32 > universe {
 			s.bits, s.ids = s.toBits(universe/64+1), nil
 		}
 	}
+}
+
+// addRun records that the docs of run, sorted and distinct, have the pair.
+// Their rows must already hold it. It reports whether the pair is new. run
+// is not retained.
+func (p *postings) addRun(key, val uint32, run []uint32, universe int) bool {
+	i := p.slot(key, val)
+	if i < 0 {
+		if len(run) == 1 {
+			p.idx.insert(pairHash(key, val), run[0])
+		} else {
+			p.idx.insert(pairHash(key, val), p.newList(makeList(key, val, slices.Clone(run), universe)))
+		}
+		return true
+	}
+	if len(run) == 1 {
+		p.addTo(i, key, val, run[0], universe)
+		return false
+	}
+	e := uint32(p.idx.slots[i]) - 1
+	if e&listBit == 0 {
+		if ids := mergeIDs([]uint32{e}, run); len(ids) > 1 {
+			p.idx.set(i, p.newList(makeList(key, val, ids, universe)))
+		}
+		return false
+	}
+	l := &p.lists[e&^listBit]
+	if l.set == nil {
+		ids := mergeIDs(l.small[:l.n], run)
+		if len(ids) <= smallList {
+			l.n = uint32(copy(l.small[:], ids))
+			return false
+		}
+		l.n, l.set = 0, idSet(ids)
+	} else if s := l.set; s.dense() {
+		for _, d := range run {
+			s.bits = growBits(s.bits, d)
+			if s.bits[d>>6]&(1<<(d&63)) == 0 {
+				s.bits[d>>6] |= 1 << (d & 63)
+				s.n++
+			}
+		}
+		return false
+	} else if n := len(s.ids); n == 0 || s.ids[n-1] < run[0] {
+		s.ids = append(s.ids, run...)
+		s.n = len(s.ids)
+	} else {
+		s.ids = mergeIDs(s.ids, run)
+		s.n = len(s.ids)
+	}
+	if s := l.set; s.n > 64 && s.n*32 > universe {
+		s.bits, s.ids = s.toBits(universe/64+1), nil
+	}
+	return false
+}
+
+// makeList returns the shared posting of the pair with members ids, sorted,
+// distinct and at least two, which it keeps.
+func makeList(key, val uint32, ids []uint32, universe int) plist {
+	l := plist{key: key, val: val}
+	if len(ids) <= smallList {
+		l.n = uint32(copy(l.small[:], ids))
+		return l
+	}
+	l.set = idSet(ids)
+	if l.set.n > 64 && l.set.n*32 > universe {
+		l.set.bits, l.set.ids = l.set.toBits(universe/64+1), nil
+	}
+	return l
 }
 
 // remove records that doc d no longer has the pair. The doc's rows must

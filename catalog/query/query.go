@@ -3,6 +3,7 @@ package query
 import (
 	"math/bits"
 	"slices"
+	"strings"
 
 	"github.com/stackyard/stackyard/internal/errs"
 )
@@ -36,18 +37,28 @@ type QueryResult struct {
 	PrevCursor string // empty on the first page
 }
 
-// hit is one entity of a page, with its sort position.
+// hit is one entity of a page, with its sort position. null marks an
+// entity that sorts as null on the order field.
 type hit struct {
 	json     []byte
 	val, uid string
+	null     bool
 }
 
-// Query answers a by-query request with the semantics of Backstage's
-// queryEntities: filter, full-text filter and an optional order field (whose
-// absence excludes an entity), sorted by (lower-cased value, uid) or by uid,
-// keyset-paginated with Backstage-shaped cursors that carry the first page's
-// totalItems. limit=0 counts without returning items. Invalid input gives an
-// InputError.
+// Query answers a by-query request with the semantics of queryEntities in
+// Backstage's catalog backend 3.2.0 (the 1.45 release): filter, full-text
+// filter and an optional order field, sorted by (lower-cased value, uid) or
+// by uid, keyset-paginated with Backstage-shaped cursors that carry the first
+// page's totalItems. limit=0 counts without returning items. Invalid input
+// gives an InputError.
+//
+// An order field joins each entity to its search rows of that key (the key
+// as given, not lower-cased): an entity appears once per distinct value, and
+// once as null when it lacks the key or has a null row for it. Nulls sort
+// last in both directions, and totalItems counts every appearance. As in
+// SQL, a cursor positioned on a value never reaches the nulls again, and
+// one positioned on a null matches nothing, so nulls only show on a first
+// page.
 func (ix *Index) Query(req QueryRequest) (QueryResult, error) {
 	proj, err := CompileFields(req.Fields)
 	if err != nil {
@@ -148,7 +159,8 @@ func (c *cursor) follow(hits []hit, limit, total int) (next, prev *cursor) {
 }
 
 // sortValues returns the keyset position of hits[i]: [value, uid] when
-// sorting by a field, [uid] otherwise; nulls when there is no such hit.
+// sorting by a field ([null, uid] for a null entry), [uid] otherwise; nulls
+// when there is no such hit.
 func sortValues(hits []hit, i int, sorted bool) []*string {
 	if i < 0 || i >= len(hits) {
 		if sorted {
@@ -157,7 +169,10 @@ func sortValues(hits []hit, i int, sorted bool) []*string {
 		return []*string{nil}
 	}
 	h := hits[i]
-	if sorted {
+	switch {
+	case sorted && h.null:
+		return []*string{nil, &h.uid}
+	case sorted:
 		return []*string{&h.val, &h.uid}
 	}
 	return []*string{&h.uid}
@@ -201,27 +216,24 @@ func (ix *Index) searchPage(c *cursor, limit, offset int, wantTotal bool) ([]hit
 // that are not built and b allows asking, it lists them in b and returns
 // nothing.
 func (ix *Index) search(c *cursor, limit, offset int, wantTotal bool, b *builds) ([]hit, int) {
-	sortKey, v, set, domain, ok := ix.candidates(c, b)
-	if !ok {
-		return nil, 0
-	}
+	start, ok := c.start()
+	p := ix.plan(c, b)
 	want := limit + 1
 	if c.isPrevious {
 		want = limit
 	}
-	scan := limit > 0 && !selectIsCheaper(set.n, domain, offset+want)
-	if v == nil && scan && b.allowed {
-		b.view = sortKey
+	scan := limit > 0 && !selectIsCheaper(p.set.n, p.domain, offset+want)
+	if p.v == nil && b.allowed && (scan || (wantTotal && p.set.n > countScanLimit)) {
+		b.view = p.sortKey
 	}
 	if !b.empty() {
 		return nil, 0
 	}
 	total := 0
 	if wantTotal {
-		total = set.n
+		total = ix.countEntries(p) + p.nullCount()
 	}
-	start, ok := c.start()
-	if limit == 0 || set.n == 0 || !ok {
+	if limit == 0 || !ok {
 		return nil, total
 	}
 	fwd := len(c.orderFields) == 0 || !c.orderFields[0].Desc
@@ -229,14 +241,22 @@ func (ix *Index) search(c *cursor, limit, offset int, wantTotal bool, b *builds)
 		fwd = !fwd
 	}
 	var entries []ventry
-	if v != nil && scan {
-		entries = ix.scanView(v, set, fwd, start, offset, want)
-	} else {
-		entries = ix.selectEntries(set, sortKey, fwd, start, offset, want)
+	switch {
+	case p.set.n == 0:
+	case p.v != nil && scan:
+		entries, offset = ix.scanView(p.v, p.set, p.keep, fwd, start, offset, want)
+	default:
+		entries, offset = ix.selectEntries(p, fwd, start, offset, want)
 	}
 	hits := make([]hit, len(entries))
 	for i, e := range entries {
 		hits[i] = hit{json: ix.docs[e.doc].json, val: ix.strs.str(e.val), uid: ix.strs.str(e.uid)}
+	}
+	if start == nil && len(hits) < want && p.nullCount() > 0 {
+		// Only a first page reaches the nulls, which sort last.
+		for _, e := range ix.uidOrder(p.nullSet(ix.live), fwd, offset, want-len(hits)) {
+			hits = append(hits, hit{json: ix.docs[e.doc].json, uid: ix.strs.str(e.uid), null: true})
+		}
 	}
 	if c.isPrevious {
 		slices.Reverse(hits)
@@ -244,27 +264,112 @@ func (ix *Index) search(c *cursor, limit, offset int, wantTotal bool, b *builds)
 	return hits, total
 }
 
-// candidates resolves the session's sort order and matching set: the sort
-// key (empty for uid order), its view if built, the entities matching the
-// filters that have a value for the sort key, and how many entities the
-// order covers. ok is false when no entity has the sort key.
-func (ix *Index) candidates(c *cursor, b *builds) (sortKey string, v *view, set *docset, domain int, ok bool) {
-	set, v = ix.live, ix.uidView
-	if len(c.orderFields) > 0 {
-		sortKey = jsLower(c.orderFields[0].Field)
-		k, found := ix.strs.lookup(sortKey)
-		if !found {
-			return "", nil, nil, 0, false
+// uidOrder returns the page of set in uid order, after skipping offset
+// docs, by walking the uid view or, for a small set, sorting it.
+func (ix *Index) uidOrder(set *docset, fwd bool, offset, want int) []ventry {
+	if selectIsCheaper(set.n, ix.live.n, offset+want) {
+		entries, _ := ix.selectEntries(&plan{set: set}, fwd, nil, offset, want)
+		return entries
+	}
+	entries, _ := ix.scanView(ix.uidView, set, nil, fwd, nil, offset, want)
+	return entries
+}
+
+// countScanLimit is the size of a result set above which counting its
+// entries by visiting every doc costs more than building the sort key's
+// view, which tells at once whether each doc has a single value.
+const countScanLimit = 4096
+
+// plan is how a search walks the index: the sort key and its view, the docs
+// that have a non-null value for it (set, walked in value order) and what
+// it takes to find the docs that sort as null (walked in uid order after
+// them), which only a first page or a count needs.
+type plan struct {
+	sortKey string // the order field as given; "" for uid order
+	k       uint32 // the string id of sortKey, when found
+	found   bool
+	v       *view // the view of sortKey (or by uid), nil if not built
+	set     *docset
+	domain  int  // docs with a value for the sort key: what the view covers
+	single  bool // no doc has two values for the sort key
+	// keep, when set, tells which entries of set to keep: with a
+	// full-text filter on the order field itself, Backstage matches the
+	// joined value, so only the matching values of a doc appear, and no
+	// nulls.
+	keep func(e ventry) bool
+	// The docs that sort as null are those of match without a row of the
+	// key (has) or with a null row of it (nullRows).
+	match, has, nullRows *docset
+}
+
+// plan resolves the session's sort order and matching sets. Backstage joins
+// the search rows whose key equals the order field exactly, so a field that
+// is not a lower-cased search key sorts every entity as null.
+func (ix *Index) plan(c *cursor, b *builds) *plan {
+	match := ix.eval(c.query)
+	if len(c.orderFields) == 0 {
+		set := ix.fullTextSet(c.fullText, "", match, b)
+		return &plan{v: ix.uidView, set: set, domain: ix.live.n, single: true, match: emptySet}
+	}
+	p := &plan{sortKey: c.orderFields[0].Field, set: emptySet, match: emptySet, has: emptySet, nullRows: emptySet}
+	withValue := emptySet
+	if k, found := ix.strs.lookup(p.sortKey); found {
+		p.k, p.found, p.v = k, true, ix.keyView(k)
+		p.has, p.nullRows = ix.post.get(k, anyVal), ix.post.get(k, nullVal)
+		withValue = ix.withValue(k)
+		p.domain = withValue.n
+		p.single = p.v != nil && p.v.size() == withValue.n
+	}
+	ft := c.fullText
+	if term := jsLower(strings.TrimSpace(termOf(ft))); term != "" && (ft.Fields == nil || slices.Equal(ft.Fields, []string{p.sortKey})) {
+		// Matched against the joined value.
+		if p.found {
+			p.set = and(ix.fullTextSet(&FullText{Term: ft.Term, Fields: []string{p.sortKey}}, p.sortKey, match, b), withValue)
+			p.keep = func(e ventry) bool { return likeContains(ix.strs.str(e.val), term) }
 		}
-		set, v = ix.withValue(k), ix.keyView(k)
+		return p
 	}
-	domain = set.n
-	if m := ix.fullTextSet(c.fullText, sortKey, ix.eval(c.query), b); set == ix.live {
-		set = m
-	} else {
-		set = and(m, set)
+	p.match = ix.fullTextSet(ft, p.sortKey, match, b)
+	p.set = and(p.match, withValue)
+	return p
+}
+
+// nullCount returns how many docs sort as null, without building their set.
+func (p *plan) nullCount() int {
+	if p.match.n == 0 {
+		return 0
 	}
-	return sortKey, v, set, domain, true
+	return p.match.n - andCount(p.match, p.has) + andCount(p.match, p.nullRows)
+}
+
+// nullSet returns the docs that sort as null.
+func (p *plan) nullSet(live *docset) *docset {
+	return and(p.match, or(andNot(live, p.has), p.nullRows))
+}
+
+func termOf(ft *FullText) string {
+	if ft == nil {
+		return ""
+	}
+	return ft.Term
+}
+
+// countEntries counts the non-null entries of a plan's set: one per doc and
+// distinct (matching) value.
+func (ix *Index) countEntries(p *plan) int {
+	if p.sortKey == "" || (p.single && p.keep == nil) {
+		return p.set.n
+	}
+	n := 0
+	p.set.each(func(d uint32) bool {
+		for _, r := range keyRows(ix.docs[d].rows, p.k) {
+			if r.val != nullVal && (p.keep == nil || p.keep(ventry{val: r.val})) {
+				n++
+			}
+		}
+		return true
+	})
+	return n
 }
 
 // start returns the keyset position to continue after, nil on a first page.
@@ -283,8 +388,7 @@ func (c *cursor) start() (*[2]string, bool) {
 	return &[2]string{*vals[0], *vals[1]}, true
 }
 
-// withValue returns the docs that have a non-null value for key k: the
-// entities an order field keeps.
+// withValue returns the docs that have a non-null value for key k.
 func (ix *Index) withValue(k uint32) *docset {
 	has := ix.post.get(k, anyVal)
 	nulls := ix.post.get(k, nullVal)
@@ -312,13 +416,14 @@ func selectIsCheaper(size, domain, want int) bool {
 	return size*bits.Len(uint(size))*4 < scan
 }
 
-// scanView walks v from start, keeping entries of docs in set, skipping the
-// first offset of them.
-func (ix *Index) scanView(v *view, set *docset, fwd bool, start *[2]string, offset, want int) []ventry {
-	out := make([]ventry, 0, want)
+// scanView walks v from start, keeping entries of docs in set (and, if
+// keep is set, entries it keeps), skipping the first offset of them. It
+// returns the part of offset that was left, when the view ran out first.
+func (ix *Index) scanView(v *view, set *docset, keep func(ventry) bool, fwd bool, start *[2]string, offset, want int) ([]ventry, int) {
+	out := make([]ventry, 0, min(want, set.n))
 	it := ix.iterate(v, fwd, start)
 	for e, ok := it.next(); ok && len(out) < want; e, ok = it.next() {
-		if !set.has(e.doc) {
+		if !set.has(e.doc) || (keep != nil && !keep(e)) {
 			continue
 		}
 		if offset > 0 {
@@ -327,23 +432,23 @@ func (ix *Index) scanView(v *view, set *docset, fwd bool, start *[2]string, offs
 		}
 		out = append(out, e)
 	}
-	return out
+	return out, offset
 }
 
-// selectEntries collects the entries of the docs in set, orders them and
-// returns the page after start.
-func (ix *Index) selectEntries(set *docset, sortKey string, fwd bool, start *[2]string, offset, want int) []ventry {
-	all := make([]ventry, 0, set.n)
-	k, _ := ix.strs.lookup(sortKey)
-	set.each(func(d uint32) bool {
+// selectEntries collects the entries of the docs in the plan's set, orders
+// them and returns the page after start, with the part of offset that was
+// left.
+func (ix *Index) selectEntries(p *plan, fwd bool, start *[2]string, offset, want int) ([]ventry, int) {
+	all := make([]ventry, 0, p.set.n)
+	p.set.each(func(d uint32) bool {
 		rec := &ix.docs[d]
-		if sortKey == "" {
+		if p.sortKey == "" {
 			all = append(all, ventry{d, rec.uid, rec.uid})
 			return true
 		}
-		for _, r := range keyRows(rec.rows, k) {
-			if r.val != nullVal {
-				all = append(all, ventry{d, r.val, rec.uid})
+		for _, r := range keyRows(rec.rows, p.k) {
+			if e := (ventry{d, r.val, rec.uid}); r.val != nullVal && (p.keep == nil || p.keep(e)) {
+				all = append(all, e)
 			}
 		}
 		return true
@@ -358,6 +463,7 @@ func (ix *Index) selectEntries(set *docset, sortKey string, fwd bool, start *[2]
 	if !fwd {
 		slices.Reverse(all)
 	}
+	left := max(offset-len(all), 0)
 	all = all[min(offset, len(all)):]
-	return all[:min(want, len(all))]
+	return all[:min(want, len(all))], left
 }

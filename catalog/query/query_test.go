@@ -41,7 +41,7 @@ func TestQuery_CursorRoundTrips(t *testing.T) {
 	}{
 		{"uid order", QueryRequest{Limit: ptr(3)}, 16, nil},
 		{"by name", QueryRequest{Limit: ptr(3), OrderField: &Order{Field: "metadata.name"}}, 16, strings.Compare},
-		{"by name desc", QueryRequest{Limit: ptr(4), OrderField: &Order{Field: "Metadata.Name", Desc: true}}, 16,
+		{"by name desc", QueryRequest{Limit: ptr(4), OrderField: &Order{Field: "metadata.name", Desc: true}}, 16,
 			func(a, b string) int { return strings.Compare(b, a) }},
 		{"filtered", QueryRequest{Limit: ptr(2), Filter: mustFilters(t, "kind=component,kind=group")}, 7, nil},
 		{"predicate and full text", QueryRequest{Limit: ptr(1), Filter: mustPredicate(t, `{"$not":{"kind":"location"}}`),
@@ -106,9 +106,22 @@ func TestQuery_Semantics(t *testing.T) {
 	}{
 		{"limit 0 counts", QueryRequest{Limit: ptr(0), Filter: mustFilters(t, "kind=component")}, []string{}, 4, true},
 		{"exclude total", QueryRequest{Limit: ptr(1), SkipTotalItems: true}, nil, 0, false},
-		{"order field drops entities without it", QueryRequest{OrderField: &Order{Field: "spec.lifecycle"}, Fields: []string{"metadata.name"}},
-			[]string{"ledger-lib", "notifications-worker", "checkout-service", "checkout-web", "payments-api"}, 5, true},
-		{"order field nobody has", QueryRequest{OrderField: &Order{Field: "spec.nothing"}}, []string{}, 0, true},
+		{"order field sorts entities without it last", QueryRequest{OrderField: &Order{Field: "spec.lifecycle"}, Fields: []string{"metadata.name"}},
+			append([]string{"ledger-lib", "notifications-worker", "checkout-service", "checkout-web", "payments-api"}, lifecycleNulls...), 16, true},
+		{"nulls stay last in descending order", QueryRequest{OrderField: &Order{Field: "spec.lifecycle", Desc: true}, Fields: []string{"metadata.name"}},
+			append([]string{"payments-api", "checkout-web", "checkout-service", "notifications-worker", "ledger-lib"}, reversed(lifecycleNulls)...), 16, true},
+		{"offset into the nulls", QueryRequest{OrderField: &Order{Field: "spec.lifecycle"}, Offset: ptr(6), Limit: ptr(2)},
+			lifecycleNulls[1:3], 16, false},
+		{"order field nobody has sorts all by uid", QueryRequest{OrderField: &Order{Field: "spec.nothing"}, Limit: ptr(3)},
+			[]string{"extra", "payments", "notifications-worker"}, 16, false},
+		{"order field is not lower-cased", QueryRequest{OrderField: &Order{Field: "Metadata.Name"}, Limit: ptr(3)},
+			[]string{"extra", "payments", "notifications-worker"}, 16, false},
+		{"one entry per value", QueryRequest{OrderField: &Order{Field: "metadata.tags"}, Limit: ptr(7)},
+			[]string{"checkout", "checkout-service", "checkout-web", "hello-debug", "checkout-web", "checkout", "extra"}, 18, false},
+		{"full text on the order field keeps matching values only", QueryRequest{OrderField: &Order{Field: "metadata.tags"},
+			FullText: &FullText{Term: "e", Fields: []string{"metadata.tags"}}}, []string{"checkout-web", "hello-debug", "checkout-web", "checkout"}, 4, true},
+		{"full text on other fields keeps nulls", QueryRequest{OrderField: &Order{Field: "spec.lifecycle"},
+			FullText: &FullText{Term: "checkout", Fields: []string{"metadata.name"}}}, []string{"checkout-service", "checkout-web", "checkout"}, 3, true},
 		{"full text on name and title", QueryRequest{FullText: &FullText{Term: "ALPH", Fields: []string{"metadata.name", "metadata.title"}}}, []string{}, 0, true},
 		{"full text matches title", QueryRequest{FullText: &FullText{Term: "Web", Fields: []string{"metadata.name", "metadata.title"}}}, []string{"checkout-web"}, 1, true},
 		{"full text default field is metadata.uid", QueryRequest{FullText: &FullText{Term: "2201BC22"}}, []string{"extra"}, 1, true},
@@ -272,7 +285,54 @@ func TestQuery_SmallSetPlan(t *testing.T) {
 	}
 }
 
-func TestQuery_OrderFieldIgnoresNullValues(t *testing.T) {
+// lifecycleNulls are the fixture entities without spec.lifecycle, by uid.
+var lifecycleNulls = []string{"extra", "payments", "checkout", "jdoe", "team-platform", "hello-debug", "team-payments",
+	"generated-b7f7795ac162a870cbdf7c68d96739ed1fa2c6b0", "asmith", "payments-db", "engineering"}
+
+func reversed(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
+
+// TestQuery_NullsOnlyOnFirstPage pages through an order field that some
+// entities lack. As in Backstage 3.2.0's SQL, a cursor on a value never
+// reaches the nulls, and a cursor on a null matches nothing; totalItems
+// counts the nulls throughout.
+func TestQuery_NullsOnlyOnFirstPage(t *testing.T) {
+	t.Parallel()
+	ix := fixtureIndex(t)
+	order := &Order{Field: "spec.lifecycle"}
+	tests := []struct {
+		name  string
+		limit int
+		pages [][]string
+	}{
+		{"values fill the first page", 3, [][]string{
+			{"ledger-lib", "notifications-worker", "checkout-service"}, {"checkout-web", "payments-api"}}},
+		{"first page reaches the nulls", 7, [][]string{
+			{"ledger-lib", "notifications-worker", "checkout-service", "checkout-web", "payments-api", "extra", "payments"}, {}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pages := pageThrough(t, ix, QueryRequest{OrderField: order, Limit: ptr(tt.limit)})
+			if len(pages) != len(tt.pages) {
+				t.Fatalf("%d pages, want %d", len(pages), len(tt.pages))
+			}
+			for i, p := range pages {
+				if d := diff(tt.pages[i], names(t, p.Items)); d != "" || p.TotalItems != 16 {
+					t.Errorf("page %d: total %d, items (-want +got):\n%s", i, p.TotalItems, d)
+				}
+			}
+			if last := pages[len(pages)-1]; last.NextCursor != "" || (len(last.Items) == 0) != (last.PrevCursor == "") {
+				t.Errorf("last page cursors: next %q, prev %q", last.NextCursor, last.PrevCursor)
+			}
+		})
+	}
+}
+
+func TestQuery_OrderFieldNullsSortLast(t *testing.T) {
 	t.Parallel()
 	ix := NewIndex()
 	long := strings.Repeat("z", 300)
@@ -281,12 +341,22 @@ func TestQuery_OrderFieldIgnoresNullValues(t *testing.T) {
 	ix.Upsert(testDoc(t, "3", "Component", "mixed", map[string]any{"x": []any{nil, "a"}}))
 	ix.Upsert(testDoc(t, "4", "Component", "long", map[string]any{"x": long}))
 	ix.Upsert(testDoc(t, "5", "Component", "none", map[string]any{}))
-	r, err := ix.Query(QueryRequest{OrderField: &Order{Field: "spec.x"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := diff([]string{"mixed", "value"}, names(t, r.Items)); d != "" || r.TotalItems != 2 {
-		t.Errorf("total %d, items (-want +got):\n%s", r.TotalItems, d)
+	for _, tt := range []struct {
+		desc bool
+		want []string
+	}{
+		// A null row, a value too long to index and a missing key all
+		// sort as null; "mixed" appears once per distinct value.
+		{false, []string{"mixed", "value", "null", "mixed", "long", "none"}},
+		{true, []string{"value", "mixed", "none", "long", "mixed", "null"}},
+	} {
+		r, err := ix.Query(QueryRequest{OrderField: &Order{Field: "spec.x", Desc: tt.desc}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diff(tt.want, names(t, r.Items)); d != "" || r.TotalItems != 6 {
+			t.Errorf("desc %v: total %d, items (-want +got):\n%s", tt.desc, r.TotalItems, d)
+		}
 	}
 	if n := count(t, ix, "spec.x"); n != 4 {
 		t.Errorf("existence matches %d, want 4 (null and long values count)", n)
@@ -295,7 +365,8 @@ func TestQuery_OrderFieldIgnoresNullValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := diff([]string{"value", "mixed", "null", "long", "none"}, names(t, lr.Items)); d != "" {
+	// Paged GET /entities joins without DISTINCT, with the same nulls.
+	if d := diff([]string{"value", "mixed", "null", "mixed", "long", "none"}, names(t, lr.Items)); d != "" {
 		t.Errorf("list: items (-want +got):\n%s", d)
 	}
 }

@@ -149,10 +149,15 @@ func TestView_RandomOps(t *testing.T) {
 	v := ix.viewBuild(0, nil)
 	type key struct{ Val, UID string }
 	live := map[key]ventry{}
+	queued := map[key]bool{} // inserted since the last flush
 	vals := []string{"a", "b", "c", "d", "e"}
 	for i := range 5000 {
 		k := key{vals[rnd.IntN(len(vals))], fmt.Sprintf("u%03d", rnd.IntN(400))}
 		if e, ok := live[k]; ok {
+			if queued[k] { // as touch does: a queued entry is flushed first
+				ix.flush()
+				clear(queued)
+			}
 			ix.viewDelete(v, e)
 			ix.strs.release(e.val)
 			ix.strs.release(e.uid)
@@ -161,10 +166,17 @@ func TestView_RandomOps(t *testing.T) {
 			e := ventry{doc: uint32(i), val: ix.strs.intern(k.Val), uid: ix.strs.intern(k.UID)}
 			ix.viewInsert(v, e)
 			live[k] = e
+			queued[k] = true
+		}
+		if rnd.IntN(20) == 0 {
+			ix.flush()
+			clear(queued)
 		}
 		if i%250 != 0 {
 			continue
 		}
+		ix.flush()
+		clear(queued)
 		want := make([]key, 0, len(live))
 		for k := range live {
 			want = append(want, k)

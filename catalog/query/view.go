@@ -21,16 +21,21 @@ type ventry struct {
 // with the uid as tie-breaker.
 //
 // A view is a large sorted base plus a small sorted tail of recent inserts.
-// Deletes from the base only set a bit. When the tail grows past a sixteenth
-// of the base, both are merged in one linear pass. Upserts therefore cost a
-// binary search and a short memmove, never a re-sort, and ordered reads walk
-// two sorted slices in step.
+// Deletes from the base only set a bit. Inserts are queued, unsorted, in
+// pend until the write ends (see flush); then they are sorted and merged
+// into the tail in one pass from the back, which moves each tail entry at
+// most once and finds block boundaries by galloping search. When the tail
+// grows past a sixteenth of the base, both are merged the same way. A batch
+// of b inserts therefore costs about b·log(tail/b) comparisons and one copy
+// of the tail, never a re-sort, and ordered reads walk two sorted slices in
+// step. Readers never see pend: it is empty whenever the lock is free.
 type view struct {
 	key   uint32 // search key id, for key views
 	base  []ventry
 	dead  []uint64 // bit i set: base[i] was deleted
 	ndead int
 	tail  []ventry
+	pend  []ventry     // inserts of the current write, unsorted
 	used  atomic.Int64 // last use, for evicting key views
 }
 
@@ -60,18 +65,87 @@ func (v *view) isDead(i int) bool { return v.dead[i>>6]&(1<<(uint(i)&63)) != 0 }
 // size returns the number of live entries.
 func (v *view) size() int { return len(v.base) - v.ndead + len(v.tail) }
 
-// insert adds e, taking references on its strings.
+// viewInsert queues e for insertion at the end of the write, taking
+// references on its strings.
 func (ix *Index) viewInsert(v *view, e ventry) {
 	ix.strs.retain(e.val)
 	ix.strs.retain(e.uid)
-	i := sort.Search(len(v.tail), func(i int) bool { return ix.cmpEntry(v.tail[i], e) >= 0 })
-	v.tail = slices.Insert(v.tail, i, e)
+	if len(v.pend) == 0 {
+		ix.batch.views = append(ix.batch.views, v)
+	}
+	v.pend = append(v.pend, e)
+}
+
+// viewFlush sorts the queued inserts and merges them into the tail, and the
+// tail into the base when it has grown too long.
+func (ix *Index) viewFlush(v *view) {
+	run := v.pend
+	if len(run) == 0 {
+		return
+	}
+	if len(run) > 1 {
+		slices.SortFunc(run, ix.cmpEntry)
+	}
+	v.tail = ix.mergeInto(v.tail, run)
+	clear(run)
+	v.pend = run[:0]
+	if cap(v.pend) > 1024 {
+		v.pend = nil
+	}
 	if len(v.tail) > 256+len(v.base)/16 {
 		ix.viewMerge(v)
 	}
 }
 
-// viewDelete removes e, which must be in the view.
+// mergeInto merges the sorted run into the sorted s, in place from the
+// back: each entry of s moves once, as part of a block whose start is found
+// by galloping back from the end of the unmerged part.
+func (ix *Index) mergeInto(s, run []ventry) []ventry {
+	n, m := len(s), len(run)
+	s = slices.Grow(s, m)[:n+m]
+	hi := n // s[:hi] is not merged yet
+	for j := m - 1; j >= 0; j-- {
+		e := run[j]
+		p := ix.gallopBack(s[:hi], e)
+		copy(s[p+j+1:hi+j+1], s[p:hi])
+		s[p+j] = e
+		hi = p
+	}
+	return s
+}
+
+// gallopBack returns the number of leading entries of the sorted s that do
+// not order after e, probing from the end at distances 1, 2, 4, ... before a
+// binary search.
+func (ix *Index) gallopBack(s []ventry, e ventry) int {
+	hi, step := len(s), 1
+	lo := hi - 1
+	for lo > 0 && ix.cmpEntry(s[lo], e) > 0 {
+		hi = lo
+		lo -= step
+		step *= 2
+	}
+	lo = max(lo, 0)
+	// s[hi:] orders after e, s[:lo] does not.
+	return lo + sort.Search(hi-lo, func(i int) bool { return ix.cmpEntry(s[lo+i], e) > 0 })
+}
+
+// gallopFwd returns the first position at or after from whose entry does
+// not order before e, probing at distances 1, 2, 4, ... before a binary
+// search.
+func (ix *Index) gallopFwd(s []ventry, from int, e ventry) int {
+	lo, hi, step := from, from, 1
+	for hi < len(s) && ix.cmpEntry(s[hi], e) < 0 {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	hi = min(hi, len(s))
+	// s[from:lo] orders before e, s[hi] (if any) does not.
+	return lo + sort.Search(hi-lo, func(i int) bool { return ix.cmpEntry(s[lo+i], e) >= 0 })
+}
+
+// viewDelete removes e, which must be in the view and not queued.
 func (ix *Index) viewDelete(v *view, e ventry) {
 	i := sort.Search(len(v.tail), func(i int) bool { return ix.cmpEntry(v.tail[i], e) >= 0 })
 	if i < len(v.tail) && v.tail[i] == e {
@@ -94,24 +168,31 @@ func (ix *Index) releaseEntry(e ventry) {
 	ix.strs.release(e.uid)
 }
 
-// viewMerge folds the tail into the base and drops deleted entries.
+// viewMerge folds the tail into the base and drops deleted entries. Base
+// entries are copied in blocks between the positions of consecutive tail
+// entries, found by galloping search.
 func (ix *Index) viewMerge(v *view) {
 	out := make([]ventry, 0, v.size())
-	i, j := 0, 0
-	for i < len(v.base) || j < len(v.tail) {
-		if i < len(v.base) && v.isDead(i) {
-			ix.releaseEntry(v.base[i])
-			i++
-			continue
+	bi := 0
+	take := func(to int) { // base[bi:to], without the dead
+		if v.ndead == 0 {
+			out = append(out, v.base[bi:to]...)
+			bi = to
+			return
 		}
-		if j >= len(v.tail) || (i < len(v.base) && ix.cmpEntry(v.base[i], v.tail[j]) < 0) {
-			out = append(out, v.base[i])
-			i++
-		} else {
-			out = append(out, v.tail[j])
-			j++
+		for ; bi < to; bi++ {
+			if v.isDead(bi) {
+				ix.releaseEntry(v.base[bi])
+			} else {
+				out = append(out, v.base[bi])
+			}
 		}
 	}
+	for _, e := range v.tail {
+		take(ix.gallopFwd(v.base, bi, e))
+		out = append(out, e)
+	}
+	take(len(v.base))
 	v.base, v.tail = out, v.tail[:0]
 	v.dead, v.ndead = make([]uint64, (len(out)+63)/64), 0
 }
@@ -126,14 +207,17 @@ func (ix *Index) viewBuild(key uint32, entries []ventry) *view {
 	return &view{key: key, base: entries, dead: make([]uint64, (len(entries)+63)/64)}
 }
 
-// viewDrop releases every entry of a view that is being discarded.
+// viewDrop releases every entry of a view that is being discarded. Dead
+// base entries hold their references until a merge drops them, so they are
+// released too.
 func (ix *Index) viewDrop(v *view) {
-	for i, e := range v.base {
-		if !v.isDead(i) {
-			ix.releaseEntry(e)
-		}
+	for _, e := range v.base {
+		ix.releaseEntry(e)
 	}
 	for _, e := range v.tail {
+		ix.releaseEntry(e)
+	}
+	for _, e := range v.pend {
 		ix.releaseEntry(e)
 	}
 }

@@ -41,7 +41,11 @@ func New(g *gorm.DB) *Store {
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	defer s.lockWrites()()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, writeMu: s.writeMu, inTx: true})
+		if err := fn(&Store{db: tx, dialect: s.dialect, writeMu: s.writeMu, inTx: true}); err != nil {
+			return err
+		}
+		// The audit record of the change (db.WithTxHook) commits with it.
+		return db.RunTxHook(ctx, tx)
 	})
 }
 

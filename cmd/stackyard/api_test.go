@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/internal/db"
 	"github.com/stackyard/stackyard/internal/db/dbtest"
@@ -45,7 +46,8 @@ catalog:
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := newCatalog(cfg, store.New(g), log)
+	al := audit.New(g, log)
+	svc, err := newCatalog(cfg, store.New(g), al, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ catalog:
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	srv := httptest.NewServer(newServer(cfg, svc, log))
+	srv := httptest.NewServer(newServer(cfg, svc, newSecurity(cfg, svc, al, log), log))
 	t.Cleanup(srv.Close)
 	return srv
 }

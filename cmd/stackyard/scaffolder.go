@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
 	"github.com/stackyard/stackyard/catalog"
 	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/scaffolder"
 	"github.com/stackyard/stackyard/scaffolder/tasks"
@@ -19,7 +19,7 @@ import (
 
 // newScaffolder wires the scaffolder on the catalog and starts its task
 // worker, which stops when ctx is done.
-func newScaffolder(ctx context.Context, cfg *config.Config, g *gorm.DB, cat *catalog.Service, log *slog.Logger) *scaffolder.Service {
+func newScaffolder(ctx context.Context, cfg *config.Config, g *gorm.DB, cat *catalog.Service, al *audit.Log, log *slog.Logger) *scaffolder.Service {
 	sc := cfg.Scaffolder
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
@@ -45,14 +45,11 @@ func newScaffolder(ctx context.Context, cfg *config.Config, g *gorm.DB, cat *cat
 		ReadAllow:    readAllow,
 		PublishAllow: sc.Publish.AllowedHosts,
 		PublishRoots: roots,
+		Audit:        al,
 	}, log.With("component", "scaffolder"))
 	go svc.Run(ctx)
 	return svc
 }
-
-// scaffolderPrincipal is who scaffolder requests act as: the guest user,
-// as long as the server runs in development mode.
-func scaffolderPrincipal(echo.Context) (string, error) { return guestRef, nil }
 
 // scaffolderCatalog adapts the catalog to scaffolder.Catalog.
 type scaffolderCatalog struct{ svc *catalog.Service }

@@ -17,6 +17,7 @@ import (
 	"github.com/stackyard/stackyard/catalog/processing"
 	"github.com/stackyard/stackyard/catalog/query"
 	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/internal/db"
 	scafhttp "github.com/stackyard/stackyard/scaffolder/httpapi"
@@ -34,30 +35,29 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
-	if !cfg.Auth.DevMode() {
-		// Fail closed: serving with auth configured but unverified tokens
-		// would expose every mutation.
-		return fmt.Errorf("auth: token verification (backstage, oidc, externalAccess) is not available in this build yet; remove the auth section to run in development mode on loopback")
-	}
 	if cfg.Auth.DevMode() {
 		if !loopback(cfg.Server.Listen) {
 			return fmt.Errorf("development mode (no auth configured) refuses to listen on %s: bind a loopback address or configure auth", cfg.Server.Listen)
 		}
-		log.Warn("development mode: no token verifier configured, every request acts as user:default/guest")
+		log.Warn("development mode: no token verifier configured, every request acts as user:default/guest, an admin")
+	} else {
+		log.Info("verifying tokens", "backstage", cfg.Auth.Backstage != nil, "oidc_issuers", len(cfg.Auth.OIDC),
+			"external_access_tokens", len(cfg.Auth.ExternalAccess), "admins", cfg.Auth.Admins)
 	}
 	g, err := db.Open(ctx, cfg.Database.URL, log)
 	if err != nil {
 		return err
 	}
-	svc, err := newCatalog(cfg, store.New(g), log)
+	al := audit.New(g, log.With("component", "audit"))
+	svc, err := newCatalog(cfg, store.New(g), al, log)
 	if err != nil {
 		return err
 	}
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
-	e := newServer(cfg, svc, log)
-	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, log), scaffolderPrincipal)
+	e := newServer(cfg, svc, newSecurity(cfg, svc, al, log), log)
+	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log), scaffolderPrincipal)
 	srv := &http.Server{Addr: cfg.Server.Listen, Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string) error {
 	return nil
 }
 
-func newCatalog(cfg *config.Config, st *store.Store, log *slog.Logger) (*catalog.Service, error) {
+func newCatalog(cfg *config.Config, st *store.Store, al *audit.Log, log *slog.Logger) (*catalog.Service, error) {
 	v, err := schemas.Compile(schemas.Options{Lifecycles: cfg.Catalog.Policy.Lifecycles, Policy: cfg.Catalog.Policy.CUE})
 	if err != nil {
 		return nil, fmt.Errorf("compile catalog policy: %w", err)
@@ -108,6 +108,7 @@ func newCatalog(cfg *config.Config, st *store.Store, log *slog.Logger) (*catalog
 		ConflictStrategy:     cfg.Catalog.DefaultLocationConflictStrategy,
 		Readonly:             cfg.Catalog.Readonly,
 		Admins:               cfg.Auth.Admins,
+		Audit:                al,
 	}, log)
 	engine := processing.New(st, v, processing.Options{
 		Interval:       time.Duration(cfg.Catalog.ProcessingInterval),

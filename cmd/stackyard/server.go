@@ -12,14 +12,12 @@ import (
 
 	"github.com/stackyard/stackyard/catalog"
 	"github.com/stackyard/stackyard/catalog/httpapi"
+	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/internal/httpx"
 )
 
-// guestRef is who every request acts as in development mode.
-const guestRef = "user:default/guest"
-
-func newServer(cfg *config.Config, svc *catalog.Service, log *slog.Logger) *echo.Echo {
+func newServer(cfg *config.Config, svc *catalog.Service, sec security, log *slog.Logger) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = httpx.ErrorHandler(log)
@@ -37,6 +35,8 @@ func newServer(cfg *config.Config, svc *catalog.Service, log *slog.Logger) *echo
 			ExposeHeaders:    []string{"Link"},
 		}))
 	}
+	e.Use(audit.RequestIDMiddleware())
+	e.Use(sec.middleware(log))
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", func(c echo.Context) error {
 		if !svc.Ready() {
@@ -45,11 +45,8 @@ func newServer(cfg *config.Config, svc *catalog.Service, log *slog.Logger) *echo
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 	})
 	e.GET("/metrics", echo.WrapHandler(promhttp.Handler()))
-	principal := func(c echo.Context) ([]string, bool) {
-		// Development mode has no identities to protect: the guest sees all.
-		return svc.OwnershipRefs(guestRef), cfg.Auth.DevMode()
-	}
-	httpapi.Register(e.Group("/api/catalog"), svc, principal)
+	httpapi.Register(e.Group("/api/catalog"), svc, catalogPrincipal)
+	audit.Register(e.Group("/api/stacks"), sec.audit)
 	return e
 }
 

@@ -12,67 +12,21 @@
 //     step fails at once), no catalog request goes anywhere but Stackyard, and
 //     the app throws no uncaught exception.
 //
-// Environment (the Go test e2e/ui_test.go sets all of it):
-//   STACKYARD_UI_APP_DIR   the built app (setup.sh prints it); required
-//   STACKYARD_URL          Stackyard, as baked into the app (default http://127.0.0.1:7107)
-//   PEER_URL               the auth backend, as baked into the app (default http://127.0.0.1:7117)
+// Environment (the Go test e2e/ui_test.go sets all of it): see harness.mjs, and
 //   ARTIFACTS_DIR          screenshots, page text, request log (default <repo>/e2e/artifacts/ui)
-//   UPDATE_SCREENSHOTS=1   also refresh the README copies in e2e/ui/screenshots/
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { here, stackyard, uiHarness, STACKYARD, TIMEOUT } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const STACKYARD = (process.env.STACKYARD_URL || 'http://127.0.0.1:7107').replace(/\/$/, '');
-const PEER = (process.env.PEER_URL || 'http://127.0.0.1:7117').replace(/\/$/, '');
-const APP_DIR = process.env.STACKYARD_UI_APP_DIR || '';
 const ARTIFACTS = process.env.ARTIFACTS_DIR || path.join(here, '..', 'artifacts', 'ui');
-const SCREENSHOTS = path.join(here, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 60_000;
-
-const appConfig = fs.readFileSync(path.join(here, 'app-config.yaml'), 'utf8');
-let APP; // the app's origin, from the config embedded in the build
-
-let server; // the static server for the app (serve.js)
-let browser;
+const ui = uiHarness({ artifacts: ARTIFACTS, plugins: ['catalog'] });
+const { snap, step, eventually, assertNoStackyardFailures, log } = ui;
 let page;
-const log = []; // every request the page made, with its outcome
-const stackyardFailures = []; // failed requests to Stackyard
-const consoleErrors = [];
-const offsite = [];
+let APP;
 
 /** GET a Stackyard catalog path and return the parsed body. */
-async function catalog(p) {
-  const res = await fetch(`${STACKYARD}/api/catalog${p}`);
-  assert.equal(res.status, 200, `GET /api/catalog${p}`);
-  return res.json();
-}
-
-/** Saves a viewport screenshot and the page text under ARTIFACTS. */
-async function snap(name, { readme = false } = {}) {
-  const file = path.join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file });
-  fs.writeFileSync(path.join(ARTIFACTS, `${name}.txt`), await page.innerText('body').catch(e => String(e)));
-  if (readme && process.env.UPDATE_SCREENSHOTS === '1') {
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    fs.copyFileSync(file, path.join(SCREENSHOTS, `${name}.png`));
-  }
-  return file;
-}
-
-/** Fails with the Stackyard requests that went wrong so far, if any. */
-function assertNoStackyardFailures() {
-  assert.deepEqual(stackyardFailures, [], 'requests to Stackyard failed');
-  const fromStackyard = consoleErrors.filter(e => e.includes(STACKYARD) || e.includes('CORS'));
-  assert.deepEqual(fromStackyard, [], 'console errors about Stackyard requests');
-  const uncaught = consoleErrors.filter(e => e.startsWith('pageerror:'));
-  assert.deepEqual(uncaught, [], 'uncaught exceptions in the app');
-}
+const catalog = p => stackyard(`/api/catalog${p}`);
 
 /** Reads the About card as {label: {text, hrefs}}. */
 async function aboutCard() {
@@ -97,147 +51,19 @@ async function aboutCard() {
   });
 }
 
-/** Rejecters of the running step, called when a Stackyard request fails. */
-const failWaiters = new Set();
-
-function stackyardFailed(entry) {
-  stackyardFailures.push(entry);
-  // Let the console error that explains it (CORS, status) arrive first.
-  setTimeout(() => {
-    const shown = consoleErrors.slice(0, 4).map(e => e.slice(0, 400));
-    if (consoleErrors.length > shown.length) shown.push(`(${consoleErrors.length - shown.length} more in requests.json)`);
-    const why = shown.length ? `\nconsole errors:\n  ${shown.join('\n  ')}` : '';
-    for (const reject of failWaiters) reject(new Error(`request to Stackyard failed: ${JSON.stringify(entry)}${why}`));
-  }, 250);
-}
-
-/**
- * Declares a test that fails as soon as a Stackyard request fails, rather
- * than when a wait for the content times out, and saves a screenshot and the
- * page text when it fails.
- */
-function step(name, fn) {
-  it(name, async () => {
-    let reject;
-    const failed = new Promise((_, r) => { reject = r; });
-    failWaiters.add(reject);
-    const run = fn();
-    run.catch(() => {}); // raced below; don't report it twice
-    try {
-      await Promise.race([run, failed]);
-    } catch (err) {
-      if (page) await snap(`FAILED-${name.replace(/\W+/g, '-')}`).catch(() => {});
-      throw err;
-    } finally {
-      failWaiters.delete(reject);
-    }
-  });
-}
-
-/** Waits until fn() passes or the timeout runs out, then rethrows. */
-async function eventually(fn, timeout = TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await page.waitForTimeout(250);
-    }
-  }
-}
-
 describe('stock Backstage app against Stackyard', { timeout: 5 * 60_000 }, () => {
   before(async () => {
-    assert.ok(APP_DIR, 'STACKYARD_UI_APP_DIR is not set: run e2e/ui/setup.sh and export what it prints');
-    const dist = path.join(APP_DIR, 'dist');
-    assert.ok(fs.existsSync(path.join(dist, 'index.html')), `${dist}/index.html is missing: run e2e/ui/setup.sh`);
-    const baked = fs.readFileSync(path.join(dist, '.stackyard-app-config.yaml'), 'utf8');
-    assert.equal(baked, appConfig, `${dist} was built with another app-config.yaml: run e2e/ui/setup.sh again`);
-    // The build embeds its config in index.html; check where it sends each plugin.
-    const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
-    const embedded = JSON.parse(html.match(/<script type="backstage.io\/config">([\s\S]*?)<\/script>/)[1]);
-    const endpoints = embedded.flatMap(c => c.data.discovery?.endpoints ?? []);
-    const target = id => endpoints.find(e => e.plugins.includes(id))?.target;
-    assert.equal(target('catalog'), `${STACKYARD}/api/{{pluginId}}`, 'the app sends catalog requests elsewhere');
-    assert.equal(target('auth'), `${PEER}/api/{{pluginId}}`, 'the app sends auth requests elsewhere');
-    APP = embedded.find(c => c.data.app?.baseUrl)?.data.app.baseUrl.replace(/\/$/, '');
-    assert.ok(APP, 'app.baseUrl is missing from the embedded config');
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
-    for (const url of [`${STACKYARD}/readyz`, `${PEER}/.backstage/health/v1/readiness`]) {
-      let status;
-      for (const deadline = Date.now() + TIMEOUT; Date.now() < deadline; await new Promise(r => setTimeout(r, 500))) {
-        status = (await fetch(url).catch(e => ({ status: String(e.cause ?? e) }))).status;
-        if (status === 200) break;
-      }
-      assert.equal(status, 200, `${url} is not ready`);
-    }
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    for (const f of fs.readdirSync(ARTIFACTS)) {
-      if (/\.(png|txt)$|^requests\.json$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
-    }
-
-    const port = new URL(APP).port || '80';
-    server = spawn(process.execPath, [path.join(APP_DIR, '..', 'serve.js'), dist, port], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve, reject) => {
-      server.once('exit', code => reject(new Error(`serve.js exited with ${code} (is ${APP} taken?)`)));
-      server.stdout.once('data', resolve);
-    });
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    // Nothing may leave the machine; count what tried.
-    await context.route(u => !['127.0.0.1', 'localhost'].includes(u.hostname), r => {
-      offsite.push(r.request().url());
-      return r.abort();
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('console', m => {
-      // "Failed to load resource" names its URL only in the location.
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} [${m.location()?.url ?? ''}]`);
-    });
-    page.on('pageerror', e => consoleErrors.push(`pageerror: ${e}`));
-    page.on('response', res => {
-      const req = res.request();
-      const entry = { method: req.method(), url: req.url(), status: res.status() };
-      if (req.resourceType() === 'fetch' || req.resourceType() === 'xhr') log.push(entry);
-      if (req.url().startsWith(STACKYARD) && res.status() >= 400) stackyardFailed(entry);
-    });
-    page.on('requestfailed', req => {
-      const entry = { method: req.method(), url: req.url(), error: req.failure()?.errorText };
-      log.push(entry);
-      if (req.url().startsWith(STACKYARD)) stackyardFailed(entry);
-    });
+    await ui.start();
+    ({ page, app: APP } = ui);
   });
 
-  after(async () => {
-    if (ARTIFACTS && fs.existsSync(ARTIFACTS)) {
-      fs.writeFileSync(path.join(ARTIFACTS, 'requests.json'), JSON.stringify({ log, consoleErrors, offsite }, null, 2));
-    }
-    const other = consoleErrors.filter(e => !e.includes(STACKYARD));
-    if (other.length) console.log(`# console errors not about Stackyard (${other.length}):\n${other.map(e => `#   ${e.slice(0, 300)}`).join('\n')}`);
-    if (offsite.length) console.log(`# aborted off-machine requests: ${[...new Set(offsite.map(u => new URL(u).origin))].join(' ')}`);
-    await browser?.close();
-    server?.kill();
-  });
+  after(() => ui.stop());
 
   step('signs in as guest through the peer auth backend', async () => {
     await page.goto(`${APP}/catalog`, { waitUntil: 'domcontentloaded' });
-    const enter = page.getByRole('button', { name: /^enter$/i });
-    await enter.waitFor();
+    await page.getByRole('button', { name: /^enter$/i }).waitFor();
     await snap('01-sign-in');
-    const refresh = page.waitForResponse(r => r.url().startsWith(`${PEER}/api/auth/guest/refresh`));
-    await enter.click();
-    const res = await refresh;
-    assert.equal(res.status(), 200, 'guest refresh at the peer');
-    const body = await res.json();
-    assert.ok(body.backstageIdentity?.token, 'the peer issued a Backstage token');
+    await ui.signIn();
   });
 
   step('lists the components Stackyard serves on /catalog', async () => {
@@ -328,9 +154,6 @@ describe('stock Backstage app against Stackyard', { timeout: 5 * 60_000 }, () =>
   });
 
   it('sent no failing request to Stackyard', () => {
-    assertNoStackyardFailures();
-    const stackyardCalls = log.filter(e => e.url.startsWith(STACKYARD));
-    console.log(`# ${stackyardCalls.length} requests to Stackyard: ${[...new Set(stackyardCalls.map(e => `${e.method} ${new URL(e.url).pathname}`))].join(', ')}`);
-    assert.ok(stackyardCalls.length > 0);
+    ui.summarize();
   });
 });

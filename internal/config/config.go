@@ -133,7 +133,13 @@ type Auth struct {
 
 // BackstageAuth names the Backstage auth backend that issues user tokens.
 type BackstageAuth struct {
+	// Issuer is <backstage>/api/auth, exactly as the tokens' iss says.
 	Issuer string `yaml:"issuer"`
+	// Algorithms are the accepted signing algorithms (ES256).
+	Algorithms []string `yaml:"algorithms"`
+	// PluginBaseURL locates calling plugins' JWKS, with {{pluginId}}
+	// (default: the issuer with /auth replaced by /{{pluginId}}).
+	PluginBaseURL string `yaml:"pluginBaseUrl"`
 }
 
 // OIDCIssuer is a corporate identity provider.
@@ -294,17 +300,49 @@ func (c *Config) Validate() error {
 	if c.Scaffolder.Concurrency != nil && *c.Scaffolder.Concurrency < 0 {
 		add("scaffolder.concurrency %d must be 0 or more", *c.Scaffolder.Concurrency)
 	}
-	for i, e := range c.Auth.ExternalAccess {
-		if e.Type != "static" {
-			add("auth.externalAccess[%d].type %q must be static", i, e.Type)
-		} else if len(strings.TrimSpace(e.Token)) < 8 || strings.ContainsAny(e.Token, " \t") {
-			add("auth.externalAccess[%d].token must be at least 8 characters without spaces", i)
-		}
-	}
+	c.validateAuth(add)
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid config: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// validateAuth checks the auth section: issuers are URLs, corporate
+// issuers name an audience, no algorithm is none or HMAC, static tokens
+// are long enough and name a subject.
+func (c *Config) validateAuth(add func(string, ...any)) {
+	algs := func(path string, list []string) {
+		for _, a := range list {
+			if strings.EqualFold(a, "none") || strings.HasPrefix(strings.ToUpper(a), "HS") {
+				add("%s: %q is not allowed, tokens must be signed with a public-key algorithm", path, a)
+			}
+		}
+	}
+	if b := c.Auth.Backstage; b != nil {
+		if !strings.HasPrefix(b.Issuer, "http://") && !strings.HasPrefix(b.Issuer, "https://") {
+			add("auth.backstage.issuer %q must be an http(s) URL such as http://backstage:7007/api/auth", b.Issuer)
+		}
+		algs("auth.backstage.algorithms", b.Algorithms)
+	}
+	for i, o := range c.Auth.OIDC {
+		if !strings.HasPrefix(o.Issuer, "https://") && !strings.HasPrefix(o.Issuer, "http://") {
+			add("auth.oidc[%d].issuer %q must be an http(s) URL", i, o.Issuer)
+		}
+		if o.Audience == "" {
+			add("auth.oidc[%d].audience is required", i)
+		}
+		algs(fmt.Sprintf("auth.oidc[%d].algorithms", i), o.Algorithms)
+	}
+	for i, e := range c.Auth.ExternalAccess {
+		switch {
+		case e.Type != "static":
+			add("auth.externalAccess[%d].type %q must be static", i, e.Type)
+		case len(strings.TrimSpace(e.Token)) < 8 || strings.ContainsAny(e.Token, " \t"):
+			add("auth.externalAccess[%d].token must be at least 8 characters without spaces", i)
+		case strings.TrimSpace(e.Subject) == "" || strings.ContainsAny(e.Subject, " \t"):
+			add("auth.externalAccess[%d].subject is required, without spaces", i)
+		}
+	}
 }
 
 func portOf(listen string) string {

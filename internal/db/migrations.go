@@ -107,4 +107,33 @@ CREATE TABLE scaffolder_task_events (
 );
 CREATE INDEX scaffolder_task_events_task_idx ON scaffolder_task_events (task_id, id)
 `},
+	// 3: the audit log (internal/audit), and the owner a task launches for,
+	// so that task reads can be limited to its creator and owners in SQL.
+	{3, "audit", `
+CREATE TABLE audit_events (
+  id {{serial}},
+  at BIGINT NOT NULL,
+  request_id TEXT NOT NULL DEFAULT '',
+  actor TEXT NOT NULL,
+  actor_refs TEXT NOT NULL DEFAULT '[]',
+  via TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  owners TEXT NOT NULL DEFAULT '[]',
+  outcome VARCHAR(16) NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  hash_before TEXT NOT NULL DEFAULT '',
+  hash_after TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_events_target_idx ON audit_events (target, id);
+CREATE INDEX audit_events_actor_idx ON audit_events (actor, id);
+CREATE INDEX audit_events_at_idx ON audit_events (at);
+CREATE TABLE audit_event_owners (
+  event_id BIGINT NOT NULL REFERENCES audit_events (id) ON DELETE CASCADE,
+  owner_ref TEXT NOT NULL
+);
+CREATE INDEX audit_event_owners_ref_idx ON audit_event_owners (owner_ref, event_id);
+ALTER TABLE scaffolder_tasks ADD COLUMN owner_ref TEXT;
+CREATE INDEX scaffolder_tasks_owner_idx ON scaffolder_tasks (owner_ref, created_at)
+`},
 }

@@ -62,6 +62,17 @@ func NotAllowed(format string, args ...any) error {
 	return &Error{Kind: ErrNotAllowed, Message: fmt.Sprintf(format, args...)}
 }
 
+// Unauthenticated returns an ErrUnauthenticated error whose message is shown
+// to the client as is; it should say which credential check failed.
+func Unauthenticated(format string, args ...any) error {
+	return &Error{Kind: ErrUnauthenticated, Message: fmt.Sprintf(format, args...)}
+}
+
+// Unavailable returns an ErrUnavailable error whose message is shown to the client as is.
+func Unavailable(format string, args ...any) error {
+	return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf(format, args...)}
+}
+
 // FieldError is one validation failure, located in the source document.
 type FieldError struct {
 	File    string `json:"file,omitempty"`

@@ -32,10 +32,11 @@ type Schema struct {
 	Items *Schema
 }
 
-// BindBody reads a JSON request body, checks it against s the way
-// Backstage's request validator does and decodes it into v. Unknown
-// properties are ignored unless s is Closed. An empty body counts as {}, as
-// with Express's JSON parser.
+// BindBody reads a JSON request body, checks it against s (whose Type must
+// be "object") the way Backstage's request validator does and decodes it
+// into v. Unknown properties are ignored unless s is Closed. When v is a
+// Refiner, its Refine checks the document before it is decoded. An empty
+// body counts as {}, as with Express's JSON parser.
 func BindBody(c echo.Context, s *Schema, v any) error {
 	data, err := readBody(c)
 	if err != nil {
@@ -60,6 +61,12 @@ func BindBody(c echo.Context, s *Schema, v any) error {
 	}
 	if err := s.check("request/body", doc); err != nil {
 		return err
+	}
+	if r, ok := v.(Refiner); ok {
+		m, _ := doc.(map[string]any)
+		if err := r.Refine(m); err != nil {
+			return err
+		}
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return errs.Input("Malformed request: %s", err)

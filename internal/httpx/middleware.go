@@ -98,4 +98,3 @@ func Empty(c echo.Context, status int) error {
 	c.Response().WriteHeader(status)
 	return nil
 }
-

@@ -19,6 +19,16 @@ type ListQuery struct {
 	Limit     *int
 	Offset    *int
 	Order     []Order
+	// Visible, when set, limits the list to the tasks its principal may
+	// read: created by Creator, or launched for one of Owners.
+	Visible *Visibility
+}
+
+// Visibility is who reads a task list: a task's creator and the holders
+// of its owner ref see it.
+type Visibility struct {
+	Creator string
+	Owners  []string
 }
 
 var orderColumns = map[string]string{"created_at": "created_at", "status": "status", "created_by": "created_by"}
@@ -35,6 +45,15 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Task, int64, error) {
 	if len(q.Status) > 0 {
 		where = append(where, "status IN ?")
 		args = append(args, q.Status)
+	}
+	if v := q.Visible; v != nil {
+		cond := "created_by = ?"
+		args = append(args, v.Creator)
+		if len(v.Owners) > 0 {
+			cond += " OR owner_ref IN ?"
+			args = append(args, v.Owners)
+		}
+		where = append(where, "("+cond+")")
 	}
 	cond := ""
 	if len(where) > 0 {

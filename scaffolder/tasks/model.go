@@ -93,6 +93,7 @@ type Task struct {
 	CreatedAt       time.Time
 	LastHeartbeatAt *time.Time
 	CreatedBy       string
+	Owner           string
 	NeedsSecrets    bool
 	State           State
 }

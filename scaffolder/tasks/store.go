@@ -36,7 +36,7 @@ func NewStore(g *gorm.DB, n *Notifier) *Store {
 // Notifier returns the notifier events are published to.
 func (s *Store) Notifier() *Notifier { return s.notify }
 
-const taskColumns = "id, spec, status, created_at, last_heartbeat_at, created_by, needs_secrets, state"
+const taskColumns = "id, spec, status, created_at, last_heartbeat_at, created_by, needs_secrets, state, owner_ref"
 
 type taskRow struct {
 	ID              string
@@ -47,6 +47,7 @@ type taskRow struct {
 	CreatedBy       *string
 	NeedsSecrets    int
 	State           string
+	OwnerRef        *string
 }
 
 func (r taskRow) task() Task {
@@ -59,6 +60,9 @@ func (r taskRow) task() Task {
 	if r.CreatedBy != nil {
 		t.CreatedBy = *r.CreatedBy
 	}
+	if r.OwnerRef != nil {
+		t.Owner = *r.OwnerRef
+	}
 	_ = json.Unmarshal([]byte(r.State), &t.State)
 	return t
 }
@@ -68,31 +72,40 @@ type NewTask struct {
 	ID        string
 	Spec      json.RawMessage
 	CreatedBy string
+	// Owner is the group (or user) ref the task launches for, from its
+	// owner value; its holders may read and cancel the task.
+	Owner string
 	// HolderNode, when set, is the only node allowed to claim the task: the
 	// one holding its secrets in memory.
 	HolderNode string
 }
 
-// Create stores an open task.
+// Create stores an open task, with the audit record attached to ctx in
+// the same transaction.
 func (s *Store) Create(ctx context.Context, t NewTask) error {
 	now := Millis(s.now())
-	var createdBy, node any
+	var createdBy, node, owner any
 	if t.CreatedBy != "" {
 		createdBy = t.CreatedBy
+	}
+	if t.Owner != "" {
+		owner = t.Owner
 	}
 	needs := 0
 	var hb any
 	if t.HolderNode != "" {
 		node, needs, hb = t.HolderNode, 1, now
 	}
-	err := s.db.WithContext(ctx).Exec(`INSERT INTO scaffolder_tasks
-  (id, spec, status, created_at, queued_at, last_heartbeat_at, created_by, node_id, needs_secrets, state)
-  VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, '{}')`,
-		t.ID, string(t.Spec), now, now, hb, createdBy, node, needs).Error
-	if err != nil {
-		return fmt.Errorf("create task: %w", err)
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Exec(`INSERT INTO scaffolder_tasks
+  (id, spec, status, created_at, queued_at, last_heartbeat_at, created_by, node_id, needs_secrets, state, owner_ref)
+  VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, '{}', ?)`,
+			t.ID, string(t.Spec), now, now, hb, createdBy, node, needs, owner).Error
+		if err != nil {
+			return fmt.Errorf("create task: %w", err)
+		}
+		return db.RunTxHook(ctx, tx)
+	})
 }
 
 // Get returns one task.
@@ -118,9 +131,16 @@ func (s *Store) AppendEvent(ctx context.Context, taskID string, typ EventType, b
 }
 
 // inTx runs fn in a transaction and wakes the readers of taskID once it
-// committed: a reader woken earlier would not see the new events.
+// committed: a reader woken earlier would not see the new events. The
+// audit record attached to ctx (db.WithTxHook) commits with fn's writes.
 func (s *Store) inTx(ctx context.Context, taskID string, fn func(tx *gorm.DB) error) error {
-	if err := s.db.WithContext(ctx).Transaction(fn); err != nil {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return db.RunTxHook(ctx, tx)
+	})
+	if err != nil {
 		return err
 	}
 	s.notify.Publish(taskID)

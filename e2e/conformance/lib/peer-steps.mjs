@@ -17,6 +17,12 @@ const messagePrefix = (prefix) => (body) => {
   return { ...body, error: { ...body.error, message: `${prefix}…` } };
 };
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
+// An ordered page whose ties and nulls are broken by uid, which differs per
+// side: compare the sort values, the count and which cursors there are.
+const sortValues = (pick) => (body) => ({
+  values: body?.items?.map(pick), totalItems: body?.totalItems, pageInfo: Object.keys(body?.pageInfo ?? {}).sort(),
+});
+const specType = sortValues((e) => e.spec?.type ?? null);
 
 const entities = [
   { name: 'GET /entities (all, unpaged)', path: `${C}/entities`, compare: { unordered: 'body' } },
@@ -49,6 +55,17 @@ const byQuery = [
   { name: 'by-query cursor ignores filter', path: (ctx) => `${C}/entities/by-query?limit=3&fields=kind,metadata.name&filter=kind=user&cursor=${encodeURIComponent(ctx.next)}` },
   { name: 'by-query filter, orderField, fields', path: `${C}/entities/by-query?filter=kind=component&orderField=metadata.name,asc&fields=metadata.name,spec.type,spec.owner&limit=100` },
   { name: 'by-query orderField desc on a spec field', path: `${C}/entities/by-query?orderField=spec.type,desc&fields=kind,metadata.name,spec.type&limit=100`, compare: { unordered: 'body.items', orderKey: (e) => e.spec?.type ?? null } },
+  { name: 'by-query orderField without direction is ascending', path: `${C}/entities/by-query?orderField=metadata.name&limit=3&fields=metadata.name` },
+  { name: 'by-query orderField keeps entities without the field, nulls last', path: `${C}/entities/by-query?orderField=spec.type,asc&fields=kind,metadata.name,spec.type&limit=100`, compare: { unordered: 'body.items', orderKey: (e) => e.spec?.type ?? null } },
+  { name: 'by-query first page reaching the nulls', path: `${C}/entities/by-query?orderField=spec.type,desc&fields=spec.type&limit=13`, save: saveCursors, compare: { only: specType } },
+  { name: 'by-query cursor on a null matches nothing', path: (ctx) => `${C}/entities/by-query?cursor=${encodeURIComponent(ctx.next)}` },
+  { name: 'by-query pages by value', path: `${C}/entities/by-query?orderField=spec.type,desc&fields=spec.type&limit=5`, save: saveCursors, compare: { only: specType } },
+  { name: 'by-query pages by value, page 2', path: (ctx) => `${C}/entities/by-query?cursor=${encodeURIComponent(ctx.next)}&limit=5&fields=spec.type`, save: saveCursors, compare: { only: specType } },
+  { name: 'by-query a value cursor never reaches the nulls', path: (ctx) => `${C}/entities/by-query?cursor=${encodeURIComponent(ctx.next)}&limit=5&fields=spec.type`, compare: { only: specType } },
+  { name: 'by-query orderField is not lower-cased', path: `${C}/entities/by-query?orderField=Metadata.Name,asc&fields=kind,metadata.name&limit=100`, compare: { unordered: 'body.items' } },
+  { name: 'by-query multi-valued orderField, one item per value', path: `${C}/entities/by-query?orderField=metadata.tags,asc&fields=metadata.name,metadata.tags&limit=100`, compare: { only: (body) => ({ first: body?.items?.slice(0, 6), count: body?.items?.length, totalItems: body?.totalItems }) } },
+  { name: 'by-query full text on the order field matches its values', path: `${C}/entities/by-query?orderField=metadata.tags,asc&fullTextFilterTerm=e&fields=metadata.name,metadata.tags&limit=100` },
+  { name: 'by-query full text on other fields keeps nulls', path: `${C}/entities/by-query?orderField=spec.type,asc&fullTextFilterTerm=checkout&fullTextFilterFields=metadata.name&fields=metadata.name,spec.type` },
   { name: 'by-query offset', path: `${C}/entities/by-query?orderField=metadata.name,asc&offset=4&limit=2&fields=metadata.name` },
   { name: 'by-query last page has empty pageInfo', path: `${C}/entities/by-query?orderField=metadata.name,asc&limit=100&fields=metadata.name` },
   { name: 'by-query full text on name', path: `${C}/entities/by-query?fullTextFilterTerm=checkout&fullTextFilterFields=metadata.name&fields=kind,metadata.name`, compare: { unordered: 'body.items' } },
@@ -98,10 +115,17 @@ const single = [
   { name: 'by-refs without entityRefs is 400', method: 'POST', path: `${C}/entities/by-refs`, body: {} },
   { name: 'by-refs fields query parameter is 400', method: 'POST', path: `${C}/entities/by-refs?fields=kind`, body: { entityRefs: [] } },
   { name: 'by-refs non-JSON body is 400', method: 'POST', path: `${C}/entities/by-refs`, rawBody: 'entityRefs', contentType: 'text/plain' },
+  { name: 'by-refs entityRefs not an array is 400', method: 'POST', path: `${C}/entities/by-refs`, body: { entityRefs: 'component:default/checkout-web' } },
+  { name: 'by-refs non-string ref is 400', method: 'POST', path: `${C}/entities/by-refs`, body: { entityRefs: ['component:default/checkout-web', 7] } },
+  { name: 'by-refs body not an object is 400', method: 'POST', path: `${C}/entities/by-refs`, body: ['component:default/checkout-web'] },
+  { name: 'by-refs extra key is ignored', method: 'POST', path: `${C}/entities/by-refs`, body: { entityRefs: ['api:default/payments-api'], fields: ['metadata.name'], color: 'red' } },
   { name: 'DELETE by-uid unknown is 204', method: 'DELETE', path: `${C}/entities/by-uid/${UNKNOWN_UUID}` },
   { name: 'refresh', method: 'POST', path: `${C}/refresh`, body: { entityRef: 'component:default/checkout-service' } },
   { name: 'refresh unknown is 404', method: 'POST', path: `${C}/refresh`, body: { entityRef: 'component:default/nope' } },
   { name: 'refresh without entityRef is 400', method: 'POST', path: `${C}/refresh`, body: {} },
+  { name: 'refresh extra key is 400', method: 'POST', path: `${C}/refresh`, body: { entityRef: 'component:default/checkout-service', color: 'red' } },
+  { name: 'refresh entityRef not a string is 400', method: 'POST', path: `${C}/refresh`, body: { entityRef: 7 } },
+  { name: 'refresh unknown query parameter is 400', method: 'POST', path: `${C}/refresh?force=true`, body: { entityRef: 'component:default/checkout-service' } },
   { name: 'unknown route is 404', path: `${C}/no-such-route` },
 ];
 
@@ -116,6 +140,12 @@ const locations = [
   { name: 'POST /locations without target is 400', method: 'POST', path: `${C}/locations`, body: { type: 'url' } },
   { name: 'POST /locations extra key is 400', method: 'POST', path: `${C}/locations`, body: (ctx) => ({ type: 'url', target: target(ctx, 'x.yaml'), color: 'red' }) },
   { name: 'POST /locations non-JSON body is 400', method: 'POST', path: `${C}/locations`, rawBody: 'type=url', contentType: 'text/plain' },
+  { name: 'POST /locations form body is 400', method: 'POST', path: `${C}/locations`, rawBody: 'type=url', contentType: 'application/x-www-form-urlencoded' },
+  { name: 'POST /locations without type is 400', method: 'POST', path: `${C}/locations`, body: (ctx) => ({ target: target(ctx, 'x.yaml') }) },
+  { name: 'POST /locations empty body is 400', method: 'POST', path: `${C}/locations`, body: {} },
+  { name: 'POST /locations type not a string is 400', method: 'POST', path: `${C}/locations`, body: (ctx) => ({ type: 1, target: target(ctx, 'x.yaml') }) },
+  { name: 'POST /locations bad presence and extra key is 400', method: 'POST', path: `${C}/locations`, body: (ctx) => ({ type: 'url', target: target(ctx, 'x.yaml'), presence: 'maybe', color: 'red' }) },
+  { name: 'POST /locations unknown query parameter is 400', method: 'POST', path: `${C}/locations?force=true`, body: (ctx) => ({ type: 'url', target: target(ctx, 'x.yaml') }) },
   { name: 'GET /locations', path: `${C}/locations` },
   { name: 'GET /locations/{id}', path: (ctx) => `${C}/locations/${ctx.locationId}` },
   { name: 'GET /locations/{id} 404', path: `${C}/locations/${UNKNOWN_UUID}` },
@@ -145,10 +175,29 @@ const validation = [
   validate('missing lifecycle', component({ spec: { type: 'service', owner: 'team-payments' } }), undefined, { only: errorNames }),
   validate('bad name', component({ metadata: { name: 'bad name!' } }), undefined, { only: errorNames }),
   validate('unknown kind', component({ kind: 'Widget' }), undefined, { only: errorNames }),
-  validate('missing apiVersion', { kind: 'Component', metadata: { name: 'x' }, spec: {} }, undefined, { only: errorNames }),
-  validate('file location', component(), 'file:/tmp/catalog-info.yaml', { only: errorNames }),
+  validate('missing apiVersion', { kind: 'Component', metadata: { name: 'x' }, spec: {} }),
+  validate('file location', component(), 'file:/tmp/catalog-info.yaml'),
+  // Request and envelope errors come from Backstage's own checks, not from
+  // schemas, so their messages are compared too.
+  validate('http location ref', component(), 'https://example.com/catalog-info.yaml'),
+  validate('location ref without type', component(), 'catalog-info.yaml'),
+  validate('entity not an object', 'component'),
+  validate('entity without metadata.name', { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: {} }),
+  validate('empty kind', { apiVersion: 'backstage.io/v1alpha1', kind: '', metadata: { name: 'x' } }),
+  { name: 'validate-entity without location', method: 'POST', path: `${C}/validate-entity`, body: { entity: component() } },
+  { name: 'validate-entity location not a string', method: 'POST', path: `${C}/validate-entity`, body: { entity: component(), location: null } },
+  { name: 'validate-entity empty body', method: 'POST', path: `${C}/validate-entity`, body: {} },
+  { name: 'validate-entity body not an object', method: 'POST', path: `${C}/validate-entity`, body: [component()] },
+  { name: 'validate-entity non-JSON body', method: 'POST', path: `${C}/validate-entity`, rawBody: 'x', contentType: 'text/plain' },
   { name: 'analyze-location repository URL', method: 'POST', path: `${C}/analyze-location`, body: (ctx) => ({ location: { type: 'url', target: `${ctx.fixture}/acme/new-service` } }) },
   { name: 'analyze-location not a URL is 400', method: 'POST', path: `${C}/analyze-location`, body: { location: { type: 'url', target: 'not a url' } } },
+  { name: 'analyze-location GitHub repository', method: 'POST', path: `${C}/analyze-location`, body: { location: { type: 'url', target: 'https://github.com/acme/new-service/tree/main/docs' } } },
+  { name: 'analyze-location GitLab group path', method: 'POST', path: `${C}/analyze-location`, body: { location: { type: 'url', target: 'https://gitlab.com/acme/platform/new-service' } } },
+  { name: 'analyze-location host only', method: 'POST', path: `${C}/analyze-location`, body: { location: { type: 'url', target: 'https://git.example.com' } } },
+  { name: 'analyze-location without location is 400', method: 'POST', path: `${C}/analyze-location`, body: { catalogFilename: 'x.yaml' } },
+  { name: 'analyze-location extra location key is 400', method: 'POST', path: `${C}/analyze-location`, body: { location: { type: 'url', target: 'https://github.com/a/b', presence: 'optional' } } },
+  { name: 'analyze-location location without target is 400', method: 'POST', path: `${C}/analyze-location`, body: { location: { type: 'url' } } },
+  { name: 'analyze-location non-JSON body is 400', method: 'POST', path: `${C}/analyze-location`, rawBody: 'x', contentType: 'text/plain' },
 ];
 
 /** steps is every exchange, in the order it is sent. */
