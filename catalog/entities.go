@@ -120,13 +120,10 @@ func (s *Service) Ancestry(ctx context.Context, ref model.EntityRef) (Ancestry, 
 }
 
 // Refresh schedules an entity and every Location above it for processing
-// now. The principal must own the entity.
+// now. The principal must own the entity. As in Backstage, the ref is only
+// lower-cased, not parsed: anything but a full ref is not found.
 func (s *Service) Refresh(ctx context.Context, rawRef string) error {
-	ref, err := model.ParseRef(rawRef, "", "")
-	if err != nil {
-		return err
-	}
-	return s.refresh(ctx, ref.String(), false)
+	return s.refresh(ctx, strings.ToLower(rawRef), false)
 }
 
 // refresh schedules key and its ancestors, as the caller's permission

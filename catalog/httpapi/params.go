@@ -24,8 +24,19 @@ func checkParams(q url.Values, allowed ...string) (params, error) {
 				return params{}, errs.Input("Empty value found for query parameter '%s'", k)
 			}
 		}
+		if typ, ok := scalarParams[k]; ok && len(vs) > 1 {
+			return params{}, errs.Input("request/query/%s must be %s", k, typ)
+		}
 	}
 	return params{values: q}, nil
+}
+
+// scalarParams are the query parameters that take a single value, with
+// their type in Backstage's OpenAPI spec: given twice, they become an array
+// and fail the type check.
+var scalarParams = map[string]string{
+	"limit": "integer", "offset": "integer", "after": "string", "cursor": "string",
+	"fullTextFilterTerm": "string", "totalItems": "string", "dryRun": "string", "onConflict": "string", "owner": "string",
 }
 
 func contains(list []string, s string) bool {

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"mime"
 	"net/http"
 
@@ -42,7 +44,7 @@ func validateRequest(c echo.Context) (any, string, *catalog.ValidationFailure) {
 	}
 	var doc map[string]any
 	if err := json.NewDecoder(c.Request().Body).Decode(&doc); err != nil {
-		if doc == nil && err.Error() == "EOF" {
+		if errors.Is(err, io.EOF) {
 			return fail("Empty request body")
 		}
 		return fail("Expected body to be a JSON object")

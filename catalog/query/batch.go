@@ -100,11 +100,6 @@ func (ix *Index) applyAdds() {
 	}
 	universe := len(ix.docs)
 	if len(b.touched) <= 1 {
-		var sink uint64
-		for _, a := range adds {
-			sink += ix.post.peek(uint32(a.pair>>32), uint32(a.pair))
-		}
-		b.sink += sink
 		for _, a := range adds {
 			ix.addRun(a.pair, []uint32{a.doc}, universe)
 		}
@@ -144,14 +139,7 @@ func (ix *Index) applyAdds() {
 		}
 	}
 	var run []uint32
-	const window = 64 // pairs peeked ahead; see strtab.peek
-	var sink uint64
-	for w, h := range heads {
-		if w%window == 0 {
-			for _, h := range heads[w:min(w+window, len(heads))] {
-				sink += ix.post.peek(uint32(adds[h].pair>>32), uint32(adds[h].pair))
-			}
-		}
+	for _, h := range heads {
 		run = run[:0]
 		sorted := true
 		for i := int32(h); i >= 0; i = adds[i].next {
@@ -167,7 +155,7 @@ func (ix *Index) applyAdds() {
 		}
 		ix.addRun(adds[h].pair, run, universe)
 	}
-	b.run, b.sink = heads, b.sink+sink
+	b.run = heads
 	b.adds = adds[:0]
 }
 

@@ -223,9 +223,7 @@ func (ix *Index) internRows(in []Row) []row {
 		}
 		out = append(out, row{k, v, o})
 	}
-	slices.SortStableFunc(out, func(a, b row) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.val, b.val))
-	})
+	sortRows(out)
 	uniq := out[:0]
 	for i, r := range out {
 		if i > 0 && r.key == out[i-1].key && r.val == out[i-1].val {
@@ -235,6 +233,27 @@ func (ix *Index) internRows(in []Row) []row {
 		uniq = append(uniq, r)
 	}
 	return slices.Clip(uniq)
+}
+
+// sortRows sorts rows by (key, val), keeping equal rows in order. An
+// entity has a few dozen rows, for which an insertion sort is several times
+// faster than the library's stable sort.
+func sortRows(rows []row) {
+	if len(rows) > 64 {
+		slices.SortStableFunc(rows, func(a, b row) int {
+			return cmp.Compare(pairKey(a.key, a.val), pairKey(b.key, b.val))
+		})
+		return
+	}
+	for i := 1; i < len(rows); i++ {
+		r := rows[i]
+		p := pairKey(r.key, r.val)
+		j := i
+		for ; j > 0 && pairKey(rows[j-1].key, rows[j-1].val) > p; j-- {
+			rows[j] = rows[j-1]
+		}
+		rows[j] = r
+	}
 }
 
 func (ix *Index) releaseRow(r row) {

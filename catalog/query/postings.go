@@ -67,28 +67,6 @@ func (p *postings) slot(key, val uint32) int {
 	})
 }
 
-// peek loads the table slot of the pair and, for a shared posting, its
-// list and set, returning a value that depends on them; see strtab.peek.
-func (p *postings) peek(key, val uint32) uint64 {
-	if len(p.idx.slots) == 0 {
-		return 0
-	}
-	h := pairHash(key, val)
-	s := p.idx.slots[p.idx.home(h)]
-	if uint32(s>>32) != h || s == 0 {
-		return s
-	}
-	e := uint32(s) - 1
-	if e&listBit == 0 {
-		return s
-	}
-	l := &p.lists[e&^listBit]
-	if l.set == nil {
-		return uint64(l.n)
-	}
-	return uint64(l.set.n)
-}
-
 // get returns the docs of the pair, or the empty set.
 func (p *postings) get(key, val uint32) *docset {
 	i := p.slot(key, val)

@@ -82,9 +82,9 @@ func (t *strtab) lookup(s string) (uint32, bool) {
 func (t *strtab) intern(s string) uint32 { return t.internHash(s, t.hash(s)) }
 
 // peek loads the table slot of hash h and, when it holds a string with
-// that hash, the string's location, count and first byte, returning a value
-// that depends on them. Called for many strings before interning them, it
-// lets the CPU overlap their cache misses instead of taking them one by one.
+// that hash, the string's location and count, returning a value that
+// depends on them. Called for many strings before interning them, it lets
+// the CPU overlap their cache misses instead of taking them one by one.
 func (t *strtab) peek(h uint32) uint64 {
 	if len(t.idx.slots) == 0 {
 		return 0
@@ -94,12 +94,7 @@ func (t *strtab) peek(h uint32) uint64 {
 		return s
 	}
 	id := uint32(s) - 1
-	l := t.locs[id]
-	x := uint64(l) + uint64(t.refs[id])
-	if l.len() > 0 {
-		x += uint64(t.chunks[l.chunk()][l.off()])
-	}
-	return x
+	return uint64(t.locs[id]) + uint64(t.refs[id])
 }
 
 // internHash is intern for a string whose hash is h.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 )
 
@@ -84,7 +85,7 @@ func (ix *Index) viewFlush(v *view) {
 		return
 	}
 	if len(run) > 1 {
-		slices.SortFunc(run, ix.cmpEntry)
+		ix.sortEntries(run)
 	}
 	v.tail = ix.mergeInto(v.tail, run)
 	clear(run)
@@ -94,6 +95,28 @@ func (ix *Index) viewFlush(v *view) {
 	}
 	if len(v.tail) > 256+len(v.base)/16 {
 		ix.viewMerge(v)
+	}
+}
+
+// sortEntries sorts entries by (value, uid), looking their strings up once
+// rather than at every comparison.
+func (ix *Index) sortEntries(es []ventry) {
+	type keyed struct {
+		val, uid string
+		e        ventry
+	}
+	ks := make([]keyed, len(es))
+	for i, e := range es {
+		ks[i] = keyed{ix.strs.str(e.val), ix.strs.str(e.uid), e}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := strings.Compare(a.val, b.val); c != 0 {
+			return c
+		}
+		return strings.Compare(a.uid, b.uid)
+	})
+	for i := range ks {
+		es[i] = ks[i].e
 	}
 }
 
@@ -118,31 +141,33 @@ func (ix *Index) mergeInto(s, run []ventry) []ventry {
 // not order after e, probing from the end at distances 1, 2, 4, ... before a
 // binary search.
 func (ix *Index) gallopBack(s []ventry, e ventry) int {
+	val, uid := ix.strs.str(e.val), ix.strs.str(e.uid)
 	hi, step := len(s), 1
 	lo := hi - 1
-	for lo > 0 && ix.cmpEntry(s[lo], e) > 0 {
+	for lo > 0 && ix.cmpKey(s[lo], val, uid) > 0 {
 		hi = lo
 		lo -= step
 		step *= 2
 	}
 	lo = max(lo, 0)
 	// s[hi:] orders after e, s[:lo] does not.
-	return lo + sort.Search(hi-lo, func(i int) bool { return ix.cmpEntry(s[lo+i], e) > 0 })
+	return lo + sort.Search(hi-lo, func(i int) bool { return ix.cmpKey(s[lo+i], val, uid) > 0 })
 }
 
 // gallopFwd returns the first position at or after from whose entry does
 // not order before e, probing at distances 1, 2, 4, ... before a binary
 // search.
 func (ix *Index) gallopFwd(s []ventry, from int, e ventry) int {
+	val, uid := ix.strs.str(e.val), ix.strs.str(e.uid)
 	lo, hi, step := from, from, 1
-	for hi < len(s) && ix.cmpEntry(s[hi], e) < 0 {
+	for hi < len(s) && ix.cmpKey(s[hi], val, uid) < 0 {
 		lo = hi + 1
 		hi += step
 		step *= 2
 	}
 	hi = min(hi, len(s))
 	// s[from:lo] orders before e, s[hi] (if any) does not.
-	return lo + sort.Search(hi-lo, func(i int) bool { return ix.cmpEntry(s[lo+i], e) >= 0 })
+	return lo + sort.Search(hi-lo, func(i int) bool { return ix.cmpKey(s[lo+i], val, uid) >= 0 })
 }
 
 // viewDelete removes e, which must be in the view and not queued.

@@ -161,6 +161,14 @@ describe('getEntitiesByRefs', () => {
     ]);
   });
 
+  test('matches the lower-cased canonical ref exactly', async () => {
+    const { items } = await client.getEntitiesByRefs({
+      entityRefs: ['API:default/payments-api', 'api:payments-api', 'api:default/payments-api'],
+      fields: ['metadata.name'],
+    });
+    assert.deepEqual(items, [undefined, undefined, { metadata: { name: 'payments-api' } }]);
+  });
+
   test('applies a filter', async () => {
     const { items } = await client.getEntitiesByRefs({
       entityRefs: ['api:default/search-api', 'component:default/search-service'],
@@ -209,6 +217,24 @@ describe('queryEntities', () => {
     const back = await client.queryEntities({ cursor: third.pageInfo.prevCursor, limit: 4, fields: ['metadata.name'] });
     assert.deepEqual(names(back.items), names(second.items));
     assert.ok(back.pageInfo.nextCursor);
+  });
+
+  test('orders by a field some entities lack: they come last, and count', async () => {
+    const lifecycle = (e) => e.spec?.lifecycle ?? null;
+    const withIt = example.filter(lifecycle).map(lifecycle).sort().reverse();
+    const { totalItems: all } = await client.queryEntities({ limit: 0 }); // the config's root Location too
+    const res = await client.queryEntities({
+      orderFields: { field: 'spec.lifecycle', order: 'desc' }, limit: all, fields: ['spec.lifecycle'],
+    });
+    assert.equal(res.totalItems, all);
+    assert.deepEqual(res.items.map(lifecycle), [...withIt, ...Array(all - withIt.length).fill(null)]);
+    // A cursor positioned on a value never reaches them again.
+    const first = await client.queryEntities({
+      orderFields: { field: 'spec.lifecycle', order: 'desc' }, limit: withIt.length - 1, fields: ['spec.lifecycle'],
+    });
+    const rest = await client.queryEntities({ cursor: first.pageInfo.nextCursor, limit: all, fields: ['spec.lifecycle'] });
+    assert.deepEqual(rest.items.map(lifecycle), withIt.slice(-1));
+    assert.equal(rest.totalItems, all);
   });
 
   test('orders descending and honours offset on the first page', async () => {

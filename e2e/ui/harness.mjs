@@ -204,14 +204,17 @@ export function uiHarness({ artifacts, plugins = ['catalog'] }) {
     });
   };
 
-  /** Waits until fn() passes or the timeout runs out, then rethrows. */
+  /**
+   * Waits until fn() passes or the timeout runs out, then rethrows. An
+   * error from fn() marked fatal (err.fatal = true) ends the wait at once.
+   */
   h.eventually = async (fn, timeout = TIMEOUT) => {
     const deadline = Date.now() + timeout;
     for (;;) {
       try {
         return await fn();
       } catch (err) {
-        if (Date.now() > deadline) throw err;
+        if (err?.fatal || Date.now() > deadline) throw err;
         await h.page.waitForTimeout(250);
       }
     }

@@ -3,8 +3,12 @@
 // until?}; path and body may be functions of the side's ctx, which save
 // fills from earlier answers (cursors, ids and uids differ per side).
 // compare: {unordered: 'body'|'body.items', orderKey, only} (see comparable).
+// deliberate: {why, peer, stackyard} marks an intended difference; each side
+// must answer as described ({status, error?, message?}).
 // until: a predicate on one side's raw answer; that side is polled (up to 60 s)
 // until it holds, because processing is asynchronous.
+
+import crypto from 'node:crypto';
 
 const C = '/api/catalog';
 const byName = (e) => e.metadata?.name;
@@ -151,6 +155,8 @@ const locations = [
   { name: 'GET /locations/{id} 404', path: `${C}/locations/${UNKNOWN_UUID}` },
   { name: 'registered entity is ingested', path: `${C}/entities/by-name/component/default/registered-service`, until: (a) => a.status === 200 },
   { name: 'its system gains hasPart', path: `${C}/entities/by-name/system/default/checkout`, until: (a) => hasRelation(a.body, 'hasPart', 'component:default/registered-service') },
+  { name: 'the registered root Location, with a view-url', path: (ctx) => `${C}/entities/by-name/location/default/${generatedName(target(ctx, 'registered.yaml'))}` },
+  { name: 'ancestry of the registered entity', path: `${C}/entities/by-name/component/default/registered-service/ancestry` },
   { name: 'by-entity of the registered entity', path: `${C}/locations/by-entity/component/default/registered-service` },
   { name: 'by-entity of a config entity is 404', path: `${C}/locations/by-entity/component/default/checkout-service` },
   { name: 'by-entity of a missing entity is 404', path: `${C}/locations/by-entity/component/default/nope` },
@@ -200,8 +206,38 @@ const validation = [
   { name: 'analyze-location non-JSON body is 400', method: 'POST', path: `${C}/analyze-location`, rawBody: 'x', contentType: 'text/plain' },
 ];
 
+// Deliberate differences (see peer-diff.test.mjs): each says why, and what
+// each side answers. None of them changes state on either side.
+const peerLacks = 'Stackyard serves this catalog backend 4.x route; the 1.45.3 peer has no such route';
+const deliberate = [
+  { name: 'POST /entities/by-query', method: 'POST', path: `${C}/entities/by-query`, body: { query: { kind: 'group' }, fields: ['metadata.name'] },
+    deliberate: { why: peerLacks, peer: { status: 404 }, stackyard: { status: 200 } } },
+  { name: 'POST /entity-facets', method: 'POST', path: `${C}/entity-facets`, body: { facets: ['kind'] },
+    deliberate: { why: peerLacks, peer: { status: 404 }, stackyard: { status: 200 } } },
+  { name: 'POST /locations/by-query', method: 'POST', path: `${C}/locations/by-query`, body: {},
+    deliberate: { why: peerLacks, peer: { status: 404 }, stackyard: { status: 200 } } },
+  { name: 'PUT /locations/{id} of an unknown id', method: 'PUT', path: `${C}/locations/${UNKNOWN_UUID}`, body: (ctx) => ({ type: 'url', target: target(ctx, 'x.yaml') }),
+    deliberate: { why: `${peerLacks}, so its 404 has no body`, peer: { status: 404 }, stackyard: { status: 404, error: 'NotFoundError' } } },
+  { name: 'by-query totalItems=exclude', path: `${C}/entities/by-query?totalItems=exclude&limit=1&fields=kind`,
+    deliberate: { why: 'catalog backend 4.x added the totalItems parameter, which the 1.45.3 peer rejects',
+      peer: { status: 400, error: 'InputError', message: "Unknown query parameter 'totalItems'" }, stackyard: { status: 200 } } },
+  { name: 'POST /locations dryRun with onConflict', method: 'POST', path: `${C}/locations?dryRun=true&onConflict=reject`, body: (ctx) => ({ type: 'url', target: target(ctx, 'extra.yaml') }),
+    deliberate: { why: 'catalog backend 4.x added the onConflict parameter, which the 1.45.3 peer rejects',
+      peer: { status: 400, error: 'InputError', message: "Unknown query parameter 'onConflict'" }, stackyard: { status: 201 } } },
+  { name: 'POST /locations dryRun from a host off the reading allow-list', method: 'POST', path: `${C}/locations?dryRun=true`, body: { type: 'url', target: 'http://127.0.0.1:9/catalog-info.yaml' },
+    deliberate: { why: 'Stackyard checks the allow-list when the location is added and answers 403 NotAllowedError naming catalog.reading.allow; the peer fails the read and answers 400',
+      peer: { status: 400, error: 'InputError' }, stackyard: { status: 403, error: 'NotAllowedError' } } },
+  { name: 'POST /locations dryRun of a file location', method: 'POST', path: `${C}/locations?dryRun=true`, body: { type: 'file', target: '/tmp/catalog-info.yaml' },
+    deliberate: { why: "Stackyard, like stock Backstage, registers only url locations; the peer's index.js allows file ones",
+      peer: { status: 400, error: 'InputError', message: 'NotFoundError: file /tmp/catalog-info.yaml does not exist' },
+      stackyard: { status: 400, error: 'InputError', message: 'Registered locations must be of an allowed type ["url"]' } } },
+  { name: 'GET /processing-errors', path: `${C}/processing-errors`,
+    deliberate: { why: 'a Stackyard route that Backstage lacks (owners see why their entities failed, backstage/backstage#30000)',
+      peer: { status: 404 }, stackyard: { status: 200 } } },
+];
+
 /** steps is every exchange, in the order it is sent. */
-export const steps = [...entities, ...byQuery, ...facets, ...single, ...locations, ...validation];
+export const steps = [...entities, ...byQuery, ...facets, ...single, ...locations, ...validation, ...deliberate];
 
 function saveLink(ctx, answer) {
   const m = /^<([^>]+)>; rel="next"$/.exec(answer.link ?? '');
@@ -215,4 +251,9 @@ function saveCursors(ctx, answer) {
 
 function saveUid(ctx, answer) {
   if (byName(answer.body) === 'checkout-service') ctx.uid = answer.body.metadata.uid;
+}
+
+/** generatedName is the name Backstage gives the Location entity of a url location. */
+function generatedName(url) {
+  return `generated-${crypto.createHash('sha1').update(`url:${url}`).digest('hex')}`;
 }
