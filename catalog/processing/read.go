@@ -149,7 +149,7 @@ func (r *URLReader) Read(ctx context.Context, target string) ([]File, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		return nil, fmt.Errorf("unable to read url %s, 404 Not Found: %w", target, errs.ErrNotFound)
+		return nil, errs.NotFound("Unable to read url, no matching files found for %s", target)
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("unable to read url %s, %s", target, resp.Status)

@@ -50,9 +50,10 @@ type Blocker struct {
 	// On says whether it fails on the migrated values, on the repository
 	// after the merge (values with the owner's edits), or on both.
 	On string `json:"on"`
-	// Responsible is "owner" when the owner's own values or edits cause it
-	// (with them at the template's defaults the guardrail holds), and
-	// "platform" when the template fails on its own.
+	// Responsible is "owner" or "platform": the platform when the
+	// upgrade's own changes break the rule or the template fails on its
+	// defaults, the owner when their values or edits do (see the package
+	// doc, # Blame).
 	Responsible string `json:"responsible"`
 	// Contact is the entity ref to contact: the stack's owner or the
 	// template's owner.
@@ -141,10 +142,7 @@ func (p *planner) blocker(ctx context.Context, id, msg, on string, fields []stri
 	for _, f := range fields {
 		b.Fields = append(b.Fields, p.origin(f, edits))
 	}
-	b.Responsible = ResponsiblePlatform
-	if p.ownerCaused(ctx, id, b.Fields, edits) {
-		b.Responsible = ResponsibleOwner
-	}
+	b.Responsible = p.responsible(ctx, id, b.Fields, edits)
 	b.Contact = p.in.Target.Owner
 	if b.Responsible == ResponsibleOwner {
 		b.Contact = p.out.Owner
@@ -152,26 +150,51 @@ func (p *planner) blocker(ctx context.Context, id, msg, on string, fields []stri
 	return b
 }
 
-// ownerCaused puts the fields the owner set back to the template's
-// defaults and evaluates the guardrail again: if it then holds, the
-// owner's values or edits cause the blocker; if it still fails, the
-// template fails on its own. Required values (name, owner) stay.
-func (p *planner) ownerCaused(ctx context.Context, id string, fields []FieldOrigin, edits map[string]repoEdit) bool {
-	vals, reset := p.withEdits(edits), false
+// responsible decides who acts on a blocker, by asking what would make the
+// guardrail hold:
+//
+//  1. the platform, when putting the fields this upgrade changed (a new
+//     default, a migration) back to their values in the base version
+//     makes it hold: the upgrade breaks a stack that worked;
+//  2. the owner, when putting the fields the owner set (values, edits in
+//     the repository) back to the template's defaults makes it hold: the
+//     owner's configuration is what breaks the rule;
+//  3. the platform otherwise: the template fails on its own defaults.
+//
+// Required values (name, owner) are never reset.
+func (p *planner) responsible(ctx context.Context, id string, fields []FieldOrigin, edits map[string]repoEdit) string {
+	changed, owned := p.withEdits(edits), p.withEdits(edits)
+	var anyChanged, anyOwned bool
 	for _, f := range fields {
-		if tp, ok := p.in.Target.Param(f.Field); f.byOwner() && ok && !tp.Required {
-			delete(vals, f.Field)
-			reset = true
+		tp, ok := p.in.Target.Param(f.Field)
+		if !ok || tp.Required {
+			continue
+		}
+		if before, inBase := p.base.Resolved[f.Field]; f.Origin == OriginTemplateChange && inBase {
+			changed[f.Field], anyChanged = before, true
+		}
+		if f.byOwner() {
+			delete(owned, f.Field)
+			anyOwned = true
 		}
 	}
-	if !reset {
+	if anyChanged && p.holds(ctx, id, changed) {
+		return ResponsiblePlatform
+	}
+	if anyOwned && p.holds(ctx, id, owned) {
+		return ResponsibleOwner
+	}
+	return ResponsiblePlatform
+}
+
+// holds reports whether guardrail id holds on vals; for a parameter
+// constraint, whether the values pass the parameters.
+func (p *planner) holds(ctx context.Context, id string, vals map[string]any) bool {
+	gs, err := p.in.Target.Guardrails(ctx, vals)
+	if err != nil {
 		return false
 	}
 	if id == constraintID {
-		return true
-	}
-	gs, err := p.in.Target.Guardrails(ctx, vals)
-	if err != nil {
 		return true
 	}
 	for _, g := range gs {
@@ -179,7 +202,7 @@ func (p *planner) ownerCaused(ctx context.Context, id string, fields []FieldOrig
 			return g.OK
 		}
 	}
-	return true
+	return false
 }
 
 // constraintID names blockers that come from parameter constraints.
@@ -243,8 +266,18 @@ func (p *planner) withEdits(edits map[string]repoEdit) map[string]any {
 }
 
 // valueChanges lists the parameters whose resolved value changes, in the
-// target's order, then the ones the target dropped.
+// target's order, then the ones the target dropped. A dropped parameter
+// whose value a new one took over through a migration is listed once, as
+// a rename.
 func (p *planner) valueChanges() []ValueChange {
+	var gone []string
+	for k := range p.base.Resolved {
+		if _, ok := p.theirs.Resolved[k]; !ok {
+			gone = append(gone, k)
+		}
+	}
+	sort.Strings(gone)
+	renamed := map[string]bool{}
 	var out []ValueChange
 	for _, prm := range p.in.Target.Params() {
 		before, had := p.base.Resolved[prm.Name]
@@ -253,20 +286,41 @@ func (p *planner) valueChanges() []ValueChange {
 			continue
 		}
 		o := p.origin(prm.Name, nil)
-		out = append(out, ValueChange{Field: prm.Name, From: before, To: after, Origin: o.Origin, Detail: o.Detail})
+		c := ValueChange{Field: prm.Name, From: before, To: after, Origin: o.Origin, Detail: o.Detail}
+		if old := p.renamedFrom(after, gone, renamed); !had && old != "" {
+			renamed[old] = true
+			c.From = p.base.Resolved[old]
+			switch {
+			case o.Origin == OriginOwnerValue:
+			case equal(c.From, c.To):
+				c.Origin, c.Detail = OriginTemplateDefault, "renamed from "+old+" by a migration; the template's default"
+			default:
+				c.Detail = "renamed from " + old + " by a migration; " + o.Detail
+			}
+		}
+		out = append(out, c)
 	}
-	var gone []string
-	for k := range p.base.Resolved {
-		if _, ok := p.theirs.Resolved[k]; !ok {
-			gone = append(gone, k)
+	for _, k := range gone {
+		if !renamed[k] {
+			out = append(out, ValueChange{Field: k, From: p.base.Resolved[k], Origin: OriginTemplateChange,
+				Detail: "not a parameter of " + p.in.Target.Version})
 		}
 	}
-	sort.Strings(gone)
-	for _, k := range gone {
-		out = append(out, ValueChange{Field: k, From: p.base.Resolved[k], Origin: OriginTemplateChange,
-			Detail: "not a parameter of " + p.in.Target.Version})
-	}
 	return out
+}
+
+// renamedFrom finds the dropped parameter a migration renamed into one
+// with value v: the first, by name, with the same value.
+func (p *planner) renamedFrom(v any, gone []string, taken map[string]bool) string {
+	if len(p.out.Values.Migrations) == 0 {
+		return ""
+	}
+	for _, k := range gone {
+		if !taken[k] && equal(p.base.Resolved[k], v) {
+			return k
+		}
+	}
+	return ""
 }
 
 // equal compares JSON values.
