@@ -157,3 +157,24 @@ func TestCatalogAPI_Health(t *testing.T) {
 		}
 	}
 }
+
+func TestCatalogAPI_OversizedBodyIsInputError(t *testing.T) {
+	srv := startServer(t)
+	refs := strings.Repeat(`"component:default/x",`, 60000)
+	body := `{"entityRefs":[` + strings.TrimSuffix(refs, ",") + `]}`
+	resp, err := http.Post(srv.URL+"/api/catalog/entities/by-refs", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(got), `"name":"InputError"`) {
+		t.Fatalf("oversized body = %d %s", resp.StatusCode, got)
+	}
+	// Nothing broke: the server still answers.
+	ok, err := http.Get(srv.URL + "/api/catalog/entities/by-name/component/default/checkout-web")
+	if err != nil || ok.StatusCode != http.StatusOK {
+		t.Fatalf("after oversized body: %v %v", ok, err)
+	}
+	ok.Body.Close()
+}

@@ -44,6 +44,10 @@ type ResponseInfo struct {
 func statusOf(err error) (int, string) {
 	var he *echo.HTTPError
 	switch {
+	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge:
+		// An oversized body is bad input like any other (the body limit
+		// middleware answers 413).
+		return http.StatusBadRequest, "InputError"
 	case errors.As(err, &he):
 		return he.Code, nameForStatus(he.Code)
 	case errors.Is(err, errs.ErrInput):
