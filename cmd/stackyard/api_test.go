@@ -16,52 +16,46 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackyard/stackyard/catalog/store"
-	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
-	"github.com/stackyard/stackyard/internal/db"
 	"github.com/stackyard/stackyard/internal/db/dbtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// startServer runs the real wiring (config → db → catalog → echo) on the
-// example fixture and waits until the first processing pass is done.
+// startServer runs the real wiring on the peer's fixture and waits until
+// the first processing pass is done.
 func startServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	fixture, _ := filepath.Abs("../../catalog/testdata/all.yaml")
-	cfg, err := config.Parse([]byte(`
+	return startWired(t, `
 catalog:
   processingInterval: 1h
-  locations: [{type: file, target: ` + fixture + `}]
+  locations: [{type: file, target: `+fixture+`}]
   reading: {allow: [{host: "127.0.0.1"}]}
-`))
+`)
+}
+
+// startWired builds the server exactly as serve does (build), from config
+// text and a fresh test database, and serves it until the test ends.
+func startWired(t *testing.T, cfgYAML string) *httptest.Server {
+	t.Helper()
+	t.Setenv("STACKYARD_DATABASE_URL", dbtest.URL(t))
+	cfg, err := config.Parse([]byte(cfgYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	g, err := db.Open(ctx, dbtest.URL(t), log)
+	a, err := build(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	al := audit.New(g, log)
-	svc, err := newCatalog(cfg, store.New(g), al, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !svc.Ready() {
+	for deadline := time.Now().Add(30 * time.Second); !a.catalog.Ready(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("catalog not ready after 30s")
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	srv := httptest.NewServer(newServer(cfg, svc, newSecurity(cfg, svc, al, log), log))
+	srv := httptest.NewServer(a.echo)
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -1,26 +1,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/stackyard/stackyard/catalog/store"
 	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/auth/authtest"
 	"github.com/stackyard/stackyard/internal/config"
-	"github.com/stackyard/stackyard/internal/db"
-	"github.com/stackyard/stackyard/internal/db/dbtest"
-	scafhttp "github.com/stackyard/stackyard/scaffolder/httpapi"
 )
 
 const ciToken = "ci-token-0123456789"
@@ -42,7 +34,7 @@ func startAuthServer(t *testing.T, readHosts ...string) *authServer {
 	}
 	bs := authtest.NewIssuer(t, "/api/auth")
 	fixture, _ := filepath.Abs("testdata/auth/catalog.yaml")
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	cfgYAML := fmt.Sprintf(`
 catalog:
   processingInterval: 1h
   locations: [{type: file, target: %q}]
@@ -53,34 +45,12 @@ auth:
   backstage: {issuer: %q}
   externalAccess: [{type: static, token: %q, subject: ci}]
   admins: ["group:default/platform", "external:ci"]
-`, fixture, allow, bs.URL, ciToken)))
+`, fixture, allow, bs.URL, ciToken)
+	_, err := config.Parse([]byte(cfgYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	g, err := db.Open(ctx, dbtest.URL(t), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	al := audit.New(g, log)
-	svc, err := newCatalog(cfg, store.New(g), al, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(30 * time.Second); !svc.Ready(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("catalog not ready after 30s")
-		}
-	}
-	e := newServer(cfg, svc, newSecurity(cfg, svc, al, log), log)
-	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log), scaffolderPrincipal)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
+	srv := startWired(t, cfgYAML)
 	return &authServer{t: t, URL: srv.URL, Auth: bs}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/labstack/echo/v4"
 	"log/slog"
 	"net"
 	"net/http"
@@ -44,21 +45,11 @@ func serve(ctx context.Context, args []string) error {
 		log.Info("verifying tokens", "backstage", cfg.Auth.Backstage != nil, "oidc_issuers", len(cfg.Auth.OIDC),
 			"external_access_tokens", len(cfg.Auth.ExternalAccess), "admins", cfg.Auth.Admins)
 	}
-	g, err := db.Open(ctx, cfg.Database.URL, log)
+	app, err := build(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	al := audit.New(g, log.With("component", "audit"))
-	svc, err := newCatalog(cfg, store.New(g), al, log)
-	if err != nil {
-		return err
-	}
-	if err := svc.Start(ctx); err != nil {
-		return err
-	}
-	e := newServer(cfg, svc, newSecurity(cfg, svc, al, log), log)
-	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log), scaffolderPrincipal)
-	srv := &http.Server{Addr: cfg.Server.Listen, Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: cfg.Server.Listen, Handler: app.echo, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -74,6 +65,33 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// app is the wired server: its HTTP handler and the catalog behind it.
+type app struct {
+	echo    *echo.Echo
+	catalog *catalog.Service
+}
+
+// build wires everything serve runs: database, audit log, catalog (started),
+// scaffolder and the echo routes. Tests use it too, so they exercise the
+// real wiring.
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	g, err := db.Open(ctx, cfg.Database.URL, log)
+	if err != nil {
+		return nil, err
+	}
+	al := audit.New(g, log.With("component", "audit"))
+	svc, err := newCatalog(cfg, store.New(g), al, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return nil, err
+	}
+	e := newServer(cfg, svc, newSecurity(cfg, svc, al, log), log)
+	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log), scaffolderPrincipal)
+	return &app{echo: e, catalog: svc}, nil
 }
 
 func newCatalog(cfg *config.Config, st *store.Store, al *audit.Log, log *slog.Logger) (*catalog.Service, error) {
