@@ -216,17 +216,24 @@ func runNode(t *testing.T, env []string, file string) {
 // dependencies, installing them with `npm ci` when they are missing.
 func requireNode(t *testing.T) {
 	t.Helper()
+	requireNPM(t, "conformance", filepath.Join("@backstage", "catalog-client"))
+}
+
+// requireNPM checks for node >= 20 and the npm dependencies of e2e/<dir>,
+// running `npm ci` there when node_modules/<probe> is missing.
+func requireNPM(t *testing.T, dir, probe string) {
+	t.Helper()
 	out, err := exec.Command("node", "--version").Output()
 	require(t, err == nil, "node is not installed")
 	var major int
 	_, _ = fmt.Sscanf(strings.TrimSpace(string(out)), "v%d", &major)
 	require(t, major >= 20, "node %s is older than 20", strings.TrimSpace(string(out)))
-	dir := filepath.Join(repoRoot(), "e2e", "conformance")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@backstage", "catalog-client")); err == nil {
+	path := filepath.Join(repoRoot(), "e2e", dir)
+	if _, err := os.Stat(filepath.Join(path, "node_modules", probe)); err == nil {
 		return
 	}
 	npm := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-	npm.Dir = dir
+	npm.Dir = path
 	out, err = npm.CombinedOutput()
-	require(t, err == nil, "npm ci in e2e/conformance failed: %v\n%s", err, out)
+	require(t, err == nil, "npm ci in e2e/%s failed: %v\n%s", dir, err, out)
 }

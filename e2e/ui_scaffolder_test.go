@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackyard/stackyard/internal/db/dbtest"
 )
 
 // TestUI_Scaffolder drives the stock Backstage 1.45.3 app's scaffolder pages
@@ -23,18 +22,7 @@ import (
 // /usr/bin/chromium.
 func TestUI_Scaffolder(t *testing.T) {
 	appDir, peerDir := requireUI(t)
-	startUIPeer(t, peerDir)
-	base := startUIStackyard(t)
-	artifacts := filepath.Join(repoRoot(), "e2e", "artifacts", "ui")
-	if dbtest.Engine() == "postgres" {
-		artifacts += "-postgres"
-	}
-	runNode(t, []string{
-		"STACKYARD_URL=" + base,
-		"PEER_URL=http://" + uiPeerAddr,
-		"STACKYARD_UI_APP_DIR=" + appDir,
-		"ARTIFACTS_DIR=" + filepath.Join(artifacts, "scaffolder"),
-	}, filepath.Join(repoRoot(), "e2e", "ui", "scaffolder.test.mjs"))
+	runUITest(t, appDir, peerDir, "scaffolder.test.mjs", "scaffolder")
 }
 
 // requireUI checks what a UI test needs, skipping (failing with CI=true)

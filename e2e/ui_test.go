@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +45,14 @@ func TestUI_BackstageApp(t *testing.T) {
 		}
 	}
 
+	runUITest(t, appDir, peerDir, "ui.test.mjs", "")
+}
+
+// runUITest starts the peer (guest sign-in) and Stackyard on the addresses
+// baked into the app and runs one node test file of e2e/ui against them;
+// screenshots go to e2e/artifacts/ui[-postgres]/<sub>.
+func runUITest(t *testing.T, appDir, peerDir, file, sub string) {
+	t.Helper()
 	startUIPeer(t, peerDir)
 	base := startUIStackyard(t)
 	artifacts := filepath.Join(repoRoot(), "e2e", "artifacts", "ui")
@@ -57,8 +63,8 @@ func TestUI_BackstageApp(t *testing.T) {
 		"STACKYARD_URL=" + base,
 		"PEER_URL=http://" + uiPeerAddr,
 		"STACKYARD_UI_APP_DIR=" + appDir,
-		"ARTIFACTS_DIR=" + artifacts,
-	}, filepath.Join(repoRoot(), "e2e", "ui", "ui.test.mjs"))
+		"ARTIFACTS_DIR=" + filepath.Join(artifacts, sub),
+	}, filepath.Join(repoRoot(), "e2e", "ui", file))
 }
 
 // startUIStackyard runs the binary with the repository's config.yaml as a
@@ -129,17 +135,5 @@ func startLogged(t *testing.T, cmd *exec.Cmd, logPath, name string) <-chan error
 // (playwright-core), installing it with `npm ci` when it is missing.
 func requireUINode(t *testing.T) {
 	t.Helper()
-	out, err := exec.Command("node", "--version").Output()
-	require(t, err == nil, "node is not installed")
-	var major int
-	_, _ = fmt.Sscanf(strings.TrimSpace(string(out)), "v%d", &major)
-	require(t, major >= 20, "node %s is older than 20", strings.TrimSpace(string(out)))
-	dir := filepath.Join(repoRoot(), "e2e", "ui")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core", "package.json")); err == nil {
-		return
-	}
-	npm := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-	npm.Dir = dir
-	out, err = npm.CombinedOutput()
-	require(t, err == nil, "npm ci in e2e/ui failed: %v\n%s", err, out)
+	requireNPM(t, "ui", filepath.Join("playwright-core", "package.json"))
 }
