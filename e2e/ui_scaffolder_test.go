@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
 )
 
 // TestUI_Scaffolder drives the stock Backstage 1.45.3 app's scaffolder pages
