@@ -2,22 +2,23 @@ package query
 
 import "slices"
 
-// This file holds the write path's deferred work. A write (Upsert,
-// UpsertBatch, Remove) applies removals at once but only queues additions:
-// the posting pairs of new and changed docs and their new view entries. At
-// the end of the write, or when the batch grows past maxBatchDocs, flush
-// applies them: the additions are grouped by posting pair, so a pair shared
-// by many docs of the batch is looked up once and takes its new members as
-// one sorted run, and each view sorts its new entries and merges them in one
-// pass. Readers never see queued work, because flush runs before the write
-// lock is released.
+// This file holds the write path's deferred work. A write (Upsert, a chunk
+// of UpsertBatch, Remove) applies removals at once but only queues
+// additions: the posting pairs of new and changed docs and their new view
+// entries. At the end of the write flush applies them: the additions are
+// grouped by posting pair, so a pair shared by many docs of the chunk is
+// looked up once and takes its new members as one sorted run, and each view
+// sorts its new entries and merges them in one pass. Readers never see
+// queued work, because flush runs before the write lock is released.
 //
 // Additions are confirmed against the doc's rows when they are applied, so a
 // doc must not change while its additions are queued: touch flushes before a
 // doc that already has queued work is changed or removed again.
 
-// maxBatchDocs bounds the docs whose additions are queued at once.
-const maxBatchDocs = 4096
+// batchChunk is the most docs UpsertBatch applies under one acquisition of
+// the write lock: about 2 ms of work in an index of 100,000 entities, while
+// larger chunks save little.
+const batchChunk = 128
 
 // batch is the queued work of the current write.
 type batch struct {
@@ -27,11 +28,10 @@ type batch struct {
 	views   []*view   // views with queued entries
 	texts   []uint32  // keys whose text column lost values
 	// scratch
-	slots  []int32  // hash table grouping adds by pair
-	run    []uint32 // docs of one pair
-	pairs  []uint64 // pairs of one doc
-	hashes []uint32 // string hashes of one doc
-	sink   uint64   // keeps internRows' prefetching loads
+	slots []int32  // hash table grouping adds by pair
+	heads []uint32 // first add of each pair
+	run   []uint32 // docs of one pair
+	pairs []uint64 // pairs of one doc
 }
 
 // pendAdd is a queued posting addition: doc gets the pair. next links the
@@ -83,8 +83,8 @@ func (ix *Index) flush() {
 	}
 	b.touched, b.views, b.texts = b.touched[:0], b.views[:0], b.texts[:0]
 	if cap(b.adds) > 1<<16 {
-		// Keep the buffers of ordinary writes, not those of a huge batch.
-		b.adds, b.slots, b.run, b.touched = nil, nil, nil, nil
+		// Keep the buffers of ordinary writes, not those of huge docs.
+		*b = batch{mark: b.mark}
 	}
 }
 
@@ -118,7 +118,7 @@ func (ix *Index) applyAdds() {
 	mask := uint32(size - 1)
 	// A slot holds the last addition (plus one) of its pair seen so far;
 	// each addition links to the next one of its pair.
-	heads := b.run[:0]
+	heads := b.heads[:0]
 	for i := range adds {
 		a := &adds[i]
 		a.next = -1
@@ -138,7 +138,7 @@ func (ix *Index) applyAdds() {
 			h = (h + 1) & mask
 		}
 	}
-	var run []uint32
+	run := b.run
 	for _, h := range heads {
 		run = run[:0]
 		sorted := true
@@ -155,8 +155,7 @@ func (ix *Index) applyAdds() {
 		}
 		ix.addRun(adds[h].pair, run, universe)
 	}
-	b.run = heads
-	b.adds = adds[:0]
+	b.heads, b.run, b.adds = heads, run, adds[:0]
 }
 
 // addRun adds the docs of run, sorted and distinct, to the posting of pair

@@ -123,10 +123,10 @@ func TestIndex_BatchMatchesSequential(t *testing.T) {
 	}
 }
 
-// TestIndex_UpsertBatchLarge loads more docs than one flush takes.
+// TestIndex_UpsertBatchLarge loads more docs than one chunk holds.
 func TestIndex_UpsertBatchLarge(t *testing.T) {
 	t.Parallel()
-	docs := docsFor(t, generateEntities(maxBatchDocs+700, 4))
+	docs := docsFor(t, generateEntities(3*batchChunk+7, 4))
 	seq, bat := NewIndex(), NewIndex()
 	for _, d := range docs {
 		seq.Upsert(d)

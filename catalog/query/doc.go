@@ -40,8 +40,11 @@
 // result is a popcount.
 //
 // Order comes from views: sorted runs of (value, uid) entries with a small
-// tail of recent inserts that is merged in linearly when it grows, and
-// deletions marked in a bitmap. The uid view always exists (the default
+// sorted tail of recent inserts, and deletions marked in a bitmap. The
+// inserts of a write are sorted and merged into the tail in one pass, and
+// the tail into the run once it passes a sixteenth of it, by galloping
+// merges that copy blocks, so neither grows more costly per insert as the
+// catalog grows. The uid view always exists (the default
 // by-query order); views of a sort key and of the entity ref are built the
 // first time a request needs them and kept current (at most 16 key views,
 // least recently used dropped). A page walks a view from the cursor position
@@ -59,13 +62,27 @@
 //
 // Full-text filters (LIKE '%term%') scan a text column: the distinct values
 // of a searched key copied side by side into one buffer, searched with
-// bytes.Index. A column is built on the first search of its key and dropped
-// when one of the key's values appears or disappears.
+// bytes.Index. A column is built on the first search of its key and then
+// kept current: a new value is appended, and a value that disappears stays
+// as garbage (matching no doc) until garbage is half the column, which is
+// then rebuilt.
+//
+// # Writes
+//
+// A write applies removals at once and queues additions until its end
+// (batch.go): the posting pairs of the new and changed docs are grouped by
+// pair, so that a pair shared by many docs is looked up once and takes its
+// new members as one sorted run, and the new entries of each view are
+// sorted and merged in together. UpsertBatch applies up to 128 docs per
+// write. The work per entity does not grow with the catalog; what does grow
+// is the share of memory accesses that miss the cache, so that an entity
+// costs about 8 µs in a small index and 15 µs at 100,000 entities.
 //
 // # Concurrency
 //
 // An Index is guarded by one RWMutex. Reads share it; Upsert and Remove hold
-// it exclusively for a few microseconds. Building a view or a facet for the
+// it exclusively for a few microseconds, UpsertBatch for one chunk of 128
+// docs at a time (about 2 ms at 100,000 entities). Building a view or a facet for the
 // first time takes the write lock once. Stream reads a chunk of 1,000
 // entities per lock acquisition, so slow clients never hold the lock. Entity
 // JSON is never modified once stored (Upsert replaces the slice), so the

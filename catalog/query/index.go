@@ -134,19 +134,26 @@ func (ix *Index) Upsert(d Doc) {
 	ix.flush()
 }
 
-// UpsertBatch stores docs as if Upsert were called for each in order, under
-// one acquisition of the write lock: readers see none or all of the batch.
-// It is much cheaper per entity than Upsert when the batch holds more than a
-// few docs, because postings and ordered views take the batch's additions in
-// one merge per shared pair and per view instead of one insert per doc.
+// UpsertBatch stores docs as if Upsert were called for each in order. It
+// costs much less per entity than Upsert: postings and ordered views take
+// the additions of many docs in one merge per shared pair and per view
+// instead of one insert per doc. It applies up to batchChunk docs per
+// acquisition of the write lock, so readers may see a batch half applied
+// (as with a loop of Upserts) but never wait for more than one chunk.
 func (ix *Index) UpsertBatch(docs []Doc) {
+	for len(docs) > 0 {
+		chunk := docs[:min(len(docs), batchChunk)]
+		docs = docs[len(chunk):]
+		ix.upsertChunk(chunk)
+	}
+}
+
+// upsertChunk is one write of UpsertBatch.
+func (ix *Index) upsertChunk(docs []Doc) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	for i, d := range docs {
+	for _, d := range docs {
 		ix.upsert(d)
-		if (i+1)%maxBatchDocs == 0 {
-			ix.flush()
-		}
 	}
 	ix.flush()
 }
@@ -181,44 +188,18 @@ func (ix *Index) Remove(uid string) {
 // internRows converts rows to interned, sorted, de-duplicated form, taking a
 // reference on every string it keeps.
 func (ix *Index) internRows(in []Row) []row {
-	t := ix.strs
-	// Hash the strings first and peek at their table slots: the loads are
-	// independent, so their cache misses overlap, and interning below finds
-	// the lines cached. This halves the cost of a row in a large index.
-	hs := ix.batch.hashes[:0]
-	var sink uint64
-	for i := range in {
-		r := &in[i]
-		h := t.hash(r.Key)
-		sink += t.peek(h)
-		hs = append(hs, h)
-		if r.HasValue {
-			h = t.hash(r.Value)
-			sink += t.peek(h)
-			hs = append(hs, h)
-			if r.Original != r.Value {
-				h = t.hash(r.Original)
-				sink += t.peek(h)
-				hs = append(hs, h)
-			}
-		}
-	}
-	ix.batch.hashes, ix.batch.sink = hs, sink
 	out := make([]row, 0, len(in))
 	for i := range in {
 		r := &in[i]
-		k := t.internHash(r.Key, hs[0])
-		hs = hs[1:]
+		k := ix.strs.intern(r.Key)
 		v, o := nullVal, nullVal
 		if r.HasValue {
-			v = t.internHash(r.Value, hs[0])
-			hs = hs[1:]
+			v = ix.strs.intern(r.Value)
 			if r.Original == r.Value {
 				o = v
-				t.retain(v)
+				ix.strs.retain(v)
 			} else {
-				o = t.internHash(r.Original, hs[0])
-				hs = hs[1:]
+				o = ix.strs.intern(r.Original)
 			}
 		}
 		out = append(out, row{k, v, o})
@@ -286,15 +267,16 @@ func appendPairs(dst []uint64, rows []row) []uint64 {
 // addDoc stores a new doc. Its postings and view entries are queued for
 // flush.
 func (ix *Index) addDoc(rec docRec) {
-	var id uint32
+	id := uint32(len(ix.docs))
 	if n := len(ix.freeDocs); n > 0 {
 		id, ix.freeDocs = ix.freeDocs[n-1], ix.freeDocs[:n-1]
-		ix.docs[id] = rec
-	} else {
-		id = uint32(len(ix.docs))
-		ix.docs = append(ix.docs, rec)
 	}
 	ix.touch(id)
+	if int(id) < len(ix.docs) {
+		ix.docs[id] = rec
+	} else {
+		ix.docs = append(ix.docs, rec)
+	}
 	ix.live.bits = growBits(ix.live.bits, id)
 	ix.live.bits[id>>6] |= 1 << (id & 63)
 	ix.live.n++

@@ -151,18 +151,13 @@ func (p *postings) addTo(i int, key, val, d uint32, universe int) {
 // Their rows must already hold it. It reports whether the pair is new. run
 // is not retained.
 func (p *postings) addRun(key, val uint32, run []uint32, universe int) bool {
+	if len(run) == 1 {
+		return p.add(key, val, run[0], universe)
+	}
 	i := p.slot(key, val)
 	if i < 0 {
-		if len(run) == 1 {
-			p.idx.insert(pairHash(key, val), run[0])
-		} else {
-			p.idx.insert(pairHash(key, val), p.newList(makeList(key, val, slices.Clone(run), universe)))
-		}
+		p.idx.insert(pairHash(key, val), p.newList(makeList(key, val, slices.Clone(run), universe)))
 		return true
-	}
-	if len(run) == 1 {
-		p.addTo(i, key, val, run[0], universe)
-		return false
 	}
 	e := uint32(p.idx.slots[i]) - 1
 	if e&listBit == 0 {

@@ -79,26 +79,8 @@ func (t *strtab) lookup(s string) (uint32, bool) {
 }
 
 // intern returns the id of s and takes a reference to it.
-func (t *strtab) intern(s string) uint32 { return t.internHash(s, t.hash(s)) }
-
-// peek loads the table slot of hash h and, when it holds a string with
-// that hash, the string's location and count, returning a value that
-// depends on them. Called for many strings before interning them, it lets
-// the CPU overlap their cache misses instead of taking them one by one.
-func (t *strtab) peek(h uint32) uint64 {
-	if len(t.idx.slots) == 0 {
-		return 0
-	}
-	s := t.idx.slots[t.idx.home(h)]
-	if uint32(s>>32) != h || s == 0 {
-		return s
-	}
-	id := uint32(s) - 1
-	return uint64(t.locs[id]) + uint64(t.refs[id])
-}
-
-// internHash is intern for a string whose hash is h.
-func (t *strtab) internHash(s string, h uint32) uint32 {
+func (t *strtab) intern(s string) uint32 {
+	h := t.hash(s)
 	if id, ok := t.idx.find(h, func(id uint32) bool { return t.str(id) == s }); ok {
 		t.refs[id]++
 		return id

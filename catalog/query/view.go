@@ -129,7 +129,12 @@ func (ix *Index) mergeInto(s, run []ventry) []ventry {
 	hi := n // s[:hi] is not merged yet
 	for j := m - 1; j >= 0; j-- {
 		e := run[j]
-		p := ix.gallopBack(s[:hi], e)
+		var p int
+		if m == 1 { // a lone insert lands anywhere: plain binary search
+			p = sort.Search(hi, func(i int) bool { return ix.cmpEntry(s[i], e) > 0 })
+		} else {
+			p = ix.gallopBack(s[:hi], e)
+		}
 		copy(s[p+j+1:hi+j+1], s[p:hi])
 		s[p+j] = e
 		hi = p

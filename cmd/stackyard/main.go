@@ -32,6 +32,8 @@ func run(ctx context.Context, args []string) int {
 		return 0
 	case "vet":
 		return vet(ctx, args[1:])
+	case "template":
+		return templateCmd(ctx, args[1:])
 	case "help", "-h", "--help":
 		usage()
 		return 0
@@ -45,5 +47,6 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   stackyard serve [--config FILE]   run the server (default ./config.yaml)
   stackyard vet FILE...             check catalog-info files offline with the server's CUE rules
+  stackyard template vet|diff ...   check stack templates, preview a stack's upgrade (template help)
 `)
 }

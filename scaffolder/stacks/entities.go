@@ -13,41 +13,38 @@ import (
 )
 
 // renderEntities exports the entities, adds what Stackyard owns on them
-// and, with a validator, checks them against the catalog schemas. Errors
-// point at the entity in the template source.
-func (t *Template) renderEntities(v cue.Value, r *Result, ns string, size int) ([]model.Entity, error) {
+// and, with a validator, checks them against the catalog schemas: invalid
+// reports those problems, placed at the entity in the template source; err
+// is for entities that cannot be rendered at all.
+func (t *Template) renderEntities(v cue.Value, r *Result, ns string, size int) (out []model.Entity, invalid, err error) {
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, cueError("render entities", err)
+		return nil, nil, cueError("render entities", err)
 	}
 	it, err := v.List()
 	if err != nil {
-		return nil, cueError("render entities", err)
+		return nil, nil, cueError("render entities", err)
 	}
-	var (
-		out      []model.Entity
-		problems []errs.FieldError
-	)
+	var problems []errs.FieldError
 	for i := 0; it.Next(); i++ {
-		ev := it.Value()
-		raw, err := ev.MarshalJSON()
+		raw, err := it.Value().MarshalJSON()
 		if err != nil {
-			return nil, cueError("render entities", err)
+			return nil, nil, cueError("render entities", err)
 		}
 		if size += len(raw); size > t.opts.MaxOutputBytes {
-			return nil, errs.Input("render entities: more than the limit of %d bytes", t.opts.MaxOutputBytes)
+			return nil, nil, errs.Input("render entities: more than the limit of %d bytes", t.opts.MaxOutputBytes)
 		}
 		var e model.Entity
 		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("render entities: %w", err)
+			return nil, nil, fmt.Errorf("render entities: %w", err)
 		}
 		t.decorate(e, r, ns)
 		problems = append(problems, t.validateEntity(i, e)...)
 		out = append(out, e)
 	}
 	if len(problems) > 0 {
-		return nil, validationError("render entities", problems)
+		return out, validationError("render entities", problems), nil
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // decorate sets what Stackyard owns on an entity of the stack: the owner

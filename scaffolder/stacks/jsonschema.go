@@ -56,7 +56,12 @@ func (t *Template) pageSchema(title string, params []Param) Object {
 			required = append(required, p.Name)
 		}
 	}
-	return Object{{"title", title}, {"type", "object"}, {"required", required}, {"properties", props}}
+	s := Object{{"title", title}, {"type", "object"}}
+	if len(required) > 0 {
+		s.Set("required", required)
+	}
+	s.Set("properties", props)
+	return s
 }
 
 // schemaOf maps a CUE value to JSON Schema: its type, bounds, pattern,

@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -86,7 +87,28 @@ func readParam(sel cue.Selector, v cue.Value) (Param, error) {
 		p.Schema.Set("default", p.Default)
 	}
 	applyUI(&p.Schema, ui, p.Secret)
+	p.Schema = ordered(p.Schema)
 	return p, nil
+}
+
+// keyRank orders the keys of a field schema the way people write them.
+var keyRank = map[string]int{"title": 0, "description": 1, "type": 2, "enum": 3, "default": 4}
+
+// ordered sorts a field schema's keys: title, description, type, enum and
+// default first, constraints and nested schemas next, ui: hints last.
+func ordered(o Object) Object {
+	rank := func(k string) int {
+		if r, ok := keyRank[k]; ok {
+			return r
+		}
+		if strings.HasPrefix(k, "ui:") {
+			return 9
+		}
+		return 5
+	}
+	out := append(Object(nil), o...)
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Key) < rank(out[j].Key) })
+	return out
 }
 
 // concreteDefault returns the default of v, or v itself when concrete.

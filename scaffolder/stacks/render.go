@@ -52,9 +52,12 @@ type Guardrail struct {
 
 // Render checks the values against the parameters and renders the files
 // and entities. Values that break a parameter's constraint, or that are not
-// parameters, fail with an *errs.ValidationError naming each field (it
-// matches errs.ErrInput). Failing guardrails do not fail the render: they
-// are in Result.Guardrails, and Result.Check turns them into field errors.
+// parameters, fail with an *errs.ValidationError whose paths are the
+// parameters' names (it matches errs.ErrInput). Entities that fail the
+// catalog schemas fail too, but the Result comes back along with that
+// error, as parse.YAML does, so that vet can go on. Failing guardrails do
+// not fail the render: they are in Result.Guardrails, and Result.Check
+// turns them into field errors.
 func (t *Template) Render(ctx context.Context, in Input) (*Result, error) {
 	given, err := NormalizeValues(in.Values)
 	if err != nil {
@@ -89,10 +92,11 @@ func (t *Template) render(given map[string]any, ns string) (*Result, error) {
 	if r.Files, size, err = t.renderFiles(filled.LookupPath(pathFiles)); err != nil {
 		return nil, err
 	}
-	if r.Entities, err = t.renderEntities(filled.LookupPath(pathEntities), r, ns, size); err != nil {
+	var invalid error
+	if r.Entities, invalid, err = t.renderEntities(filled.LookupPath(pathEntities), r, ns, size); err != nil {
 		return nil, err
 	}
-	return r, nil
+	return r, invalid
 }
 
 // fill puts the values into the parameters and checks them.

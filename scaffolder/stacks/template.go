@@ -155,7 +155,10 @@ func (t *Template) build() error {
 	if err := t.decodeMeta(); err != nil {
 		return err
 	}
-	params, err := readParams(t.value.LookupPath(pathParameters))
+	if err := t.checkGuardrails(); err != nil {
+		return err
+	}
+	params, err := readParams(t.raw.LookupPath(pathParameters))
 	if err != nil {
 		return fmt.Errorf("read the parameters of %s: %w", t.opts.Name, err)
 	}
@@ -207,6 +210,29 @@ func (t *Template) decodeMeta() error {
 	}
 	if t.Type == "" {
 		t.Type = "service"
+	}
+	return nil
+}
+
+// checkGuardrails makes sure every guardrail declares ok, message and
+// fields: CUE reports a missing required field only once values are
+// concrete, which would be too late.
+func (t *Template) checkGuardrails() error {
+	it, err := t.raw.LookupPath(pathGuardrails).Fields()
+	if err != nil {
+		return cueError("read the guardrails of "+t.opts.Name, err)
+	}
+	var problems []errs.FieldError
+	for it.Next() {
+		id := it.Selector().Unquoted()
+		for _, field := range []string{"ok", "message", "fields"} {
+			if !it.Value().LookupPath(cue.MakePath(cue.Str(field))).Exists() {
+				problems = append(problems, t.atPos("field is required", "guardrails."+quoteLabel(id)+"."+field, cue.Str("guardrails"), cue.Str(id)))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return validationError("check "+t.opts.Name+" against the stack contract", problems)
 	}
 	return nil
 }

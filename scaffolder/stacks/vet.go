@@ -33,7 +33,7 @@ func Vet(ctx context.Context, dir string, opts Options, w io.Writer) (int, error
 		}
 		opts.Name = filepath.ToSlash(dir)
 		t, err := Compile(ctx, fsys, opts)
-		v.check(t, err, opts.Name)
+		v.check(t, err, opts.Name, nil)
 		return v.problems, v.err
 	}
 	src, err := OpenSource(ctx, dir)
@@ -44,14 +44,12 @@ func Vet(ctx context.Context, dir string, opts Options, w io.Writer) (int, error
 	var versions []string
 	for _, version := range src.Versions() {
 		t, err := src.Load(ctx, version, opts)
-		examples := v.check(t, err, filepath.ToSlash(filepath.Join(dir, version)))
-		if t != nil {
+		older[version] = v.check(t, err, filepath.ToSlash(filepath.Join(dir, version)), func() {
 			for _, from := range versions {
 				v.migrations(t, from, older[from])
 			}
-		}
+		})
 		versions = append(versions, version)
-		older[version] = examples
 	}
 	return v.problems, v.err
 }
@@ -65,20 +63,24 @@ type vetter struct {
 	err      error
 }
 
-// check vets one compiled version and returns its examples.
-func (v *vetter) check(t *Template, err error, name string) []Example {
+// check vets one compiled version, runs more, prints the version's
+// summary and returns its examples.
+func (v *vetter) check(t *Template, err error, name string, more func()) []Example {
 	if err != nil {
-		v.reportErr(name, "", err)
+		v.reportErr(name, "", err, nil)
 		v.summary("FAIL %s: does not compile", name)
 		return nil
 	}
 	before := v.problems
 	examples, err := t.Examples(v.ctx)
 	if err != nil {
-		v.reportErr(name, "", err)
+		v.reportErr(name, "", err, nil)
 	}
 	for i, ex := range examples {
 		v.example(t, i, ex)
+	}
+	if more != nil {
+		more()
 	}
 	status := "ok"
 	if v.problems > before {
@@ -93,7 +95,9 @@ func (v *vetter) example(t *Template, i int, ex Example) {
 	at := fmt.Sprintf("examples[%d]", i)
 	r, err := t.Render(v.ctx, Input{Values: ex.Values})
 	if err != nil {
-		v.reportErr(ex.Pos, at+".values", err)
+		v.reportErr(ex.Pos, at, err, valuesPath(t, at))
+	}
+	if r == nil {
 		return
 	}
 	expected := map[string]bool{}
@@ -107,7 +111,7 @@ func (v *vetter) example(t *Template, i int, ex Example) {
 		case !g.OK && !expected[g.ID]:
 			v.report(fieldAt(g.Pos, at, fmt.Sprintf("guardrail %s fails: %s", g.ID, g.Message)))
 		case g.OK && expected[g.ID]:
-			v.report(fieldAt(ex.Pos, at, fmt.Sprintf("guardrail %s holds, but the example lists it in fails", g.ID)))
+			v.report(fieldAt(ex.Pos, at+".fails", fmt.Sprintf("guardrail %s holds, but the example expects it to fail", g.ID)))
 		}
 	}
 	for _, id := range ex.Fails {
@@ -119,23 +123,38 @@ func (v *vetter) example(t *Template, i int, ex Example) {
 
 // migrations renders the examples of an older version through t's
 // migrations: a value the new version no longer takes, or one that breaks
-// a constraint, is a problem; failing guardrails are left to the planner.
+// a constraint, is a problem (a missing migration, most likely). Failing
+// guardrails are left to the planner, and entities to t's own examples.
 func (v *vetter) migrations(t *Template, from string, examples []Example) {
 	for i, ex := range examples {
-		at := fmt.Sprintf("examples[%d] of %s migrated to %s", i, from, t.Version)
+		at := fmt.Sprintf("examples[%d]", i)
 		vals, _, err := t.Migrate(v.ctx, from, ex.Values)
 		if err == nil {
-			_, err = t.Render(v.ctx, Input{Values: vals})
+			_, err = t.Guardrails(v.ctx, vals)
 		}
 		if err != nil {
-			v.reportErr(ex.Pos, at, err)
+			v.reportErr(ex.Pos, at, err, func(p string) string {
+				return at + ".values." + p
+			}, " (migrated from "+from+" to "+t.Version+")")
 		}
 	}
 }
 
+// valuesPath places a parameter's error under the example's values.
+func valuesPath(t *Template, at string) func(string) string {
+	return func(p string) string {
+		root, _, _ := strings.Cut(p, ".")
+		if _, ok := t.Param(root); ok {
+			return at + ".values." + p
+		}
+		return joinPath(at, p)
+	}
+}
+
 // reportErr writes the field errors of err, placed at pos when CUE gave
-// none and prefixed with path; an error that is not about input stops Vet.
-func (v *vetter) reportErr(pos, path string, err error) {
+// none; place maps their paths (nil prefixes them with path) and suffix
+// ends their messages. A cancelled ctx stops Vet.
+func (v *vetter) reportErr(pos, path string, err error, place func(string) string, suffix ...string) {
 	var ve *errs.ValidationError
 	if errors.As(err, &ve) {
 		for _, f := range ve.Fields {
@@ -143,7 +162,12 @@ func (v *vetter) reportErr(pos, path string, err error) {
 				at := fieldAt(pos, "", "")
 				f.File, f.Line, f.Column = at.File, at.Line, at.Column
 			}
-			f.Path = joinPath(path, f.Path)
+			if place != nil {
+				f.Path = place(f.Path)
+			} else {
+				f.Path = joinPath(path, f.Path)
+			}
+			f.Message += strings.Join(suffix, "")
 			v.report(f)
 		}
 		return

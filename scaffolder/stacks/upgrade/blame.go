@@ -293,7 +293,7 @@ func (p *planner) valueChanges() []ValueChange {
 			switch {
 			case o.Origin == OriginOwnerValue:
 			case equal(c.From, c.To):
-				c.Origin, c.Detail = OriginTemplateDefault, "renamed from "+old+" by a migration; the template's default"
+				continue // a default under a new name changes nothing
 			default:
 				c.Detail = "renamed from " + old + " by a migration; " + o.Detail
 			}

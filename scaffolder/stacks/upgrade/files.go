@@ -69,7 +69,7 @@ func (p *planner) mergeFiles() []FileChange {
 		}
 	}
 	sort.Strings(paths)
-	l := Labels{
+	l := markerLabels{
 		Ours:   "ours (repository)",
 		Base:   fmt.Sprintf("base (%s %s)", p.in.Base.Name, p.in.Base.Version),
 		Theirs: fmt.Sprintf("theirs (%s %s)", p.in.Target.Name, p.in.Target.Version),
@@ -93,7 +93,7 @@ func (p *planner) mergeFiles() []FileChange {
 // mergeFile decides one file from its base, ours and theirs versions; nil
 // means there is nothing to say (the template dropped a file the owner
 // had already removed).
-func mergeFile(base, ours, theirs side, l Labels) *FileChange {
+func mergeFile(base, ours, theirs side, l markerLabels) *FileChange {
 	keep := func(c Change, note string) *FileChange {
 		return &FileChange{Change: c, Merge: MergeClean, Note: note, Present: ours.ok, Content: ours.data}
 	}
@@ -127,7 +127,7 @@ func mergeFile(base, ours, theirs side, l Labels) *FileChange {
 }
 
 // mergeBoth merges a file both sides changed, or both added.
-func mergeBoth(base, ours, theirs side, l Labels) *FileChange {
+func mergeBoth(base, ours, theirs side, l markerLabels) *FileChange {
 	c, note := ChangeModified, "changed by the template and by the owner; merged"
 	if !base.ok {
 		c, note = ChangeAdded, "added by the template, but the owner has a file there"

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// Labels name the three sides in conflict markers.
-type Labels struct {
+// markerLabels name the three sides in conflict markers.
+type markerLabels struct {
 	Ours, Base, Theirs string
 }
 
@@ -22,7 +22,7 @@ type merged struct {
 // side, one that both changed the same way takes it once, and one that
 // they changed differently becomes a conflict, written git-style with the
 // base in the middle (diff3 style), so the owner sees what each side did.
-func merge3(base, ours, theirs []byte, l Labels) merged {
+func merge3(base, ours, theirs []byte, l markerLabels) merged {
 	o, a, b := splitLines(string(base)), splitLines(string(ours)), splitLines(string(theirs))
 	ma, mb := matches(o, a), matches(o, b)
 	var out strings.Builder
@@ -52,7 +52,7 @@ func merge3(base, ours, theirs []byte, l Labels) merged {
 }
 
 // resolve writes one unstable stretch and reports whether it conflicts.
-func resolve(out *strings.Builder, o, a, b []string, l Labels) bool {
+func resolve(out *strings.Builder, o, a, b []string, l markerLabels) bool {
 	switch {
 	case slices.Equal(a, o):
 		writeLines(out, b)

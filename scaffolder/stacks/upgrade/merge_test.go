@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var labels = Labels{Ours: "ours", Base: "base", Theirs: "theirs"}
+var labels = markerLabels{Ours: "ours", Base: "base", Theirs: "theirs"}
 
 func TestMerge3(t *testing.T) {
 	t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/internal/errs"
@@ -138,8 +139,10 @@ func newPlanner(ctx context.Context, in Input) (*planner, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Entities that fail the catalog schemas come back with the render;
+	// the base version's are what the catalog holds already.
 	base, err := in.Base.Render(ctx, stacks.Input{Namespace: ns, Values: stored})
-	if err != nil {
+	if err != nil && base == nil {
 		return nil, fmt.Errorf("plan: render the stack's version %s: %w", in.Base.Version, err)
 	}
 	owner := in.Stack.Owner
@@ -170,20 +173,19 @@ func (p *planner) plan(ctx context.Context) (*Plan, error) {
 	theirs, err := p.in.Target.Render(ctx, stacks.Input{Namespace: p.ns, Values: p.given})
 	var ve *errs.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		out.Blockers = append(out.Blockers, p.constraintBlockers(ctx, ve.Fields, OnValues, nil)...)
-	case err != nil:
-		return nil, fmt.Errorf("plan: render %s: %w", p.in.Target.Version, err)
-	default:
-		p.theirs = theirs
-		out.Entities = theirs.Entities
-		out.Values.Changes = p.valueChanges()
-		out.Files = p.mergeFiles()
-		blockers, err := p.guardrailBlockers(ctx)
-		if err != nil {
+	case theirs != nil:
+		// A render comes back with an error only for entities that fail
+		// the catalog schemas.
+		if errors.As(err, &ve) {
+			out.Blockers = append(out.Blockers, p.entityBlocker(ve.Fields))
+		}
+		if err := p.merge(ctx, theirs); err != nil {
 			return nil, err
 		}
-		out.Blockers = append(out.Blockers, blockers...)
+	case errors.As(err, &ve):
+		out.Blockers = append(out.Blockers, p.constraintBlockers(ctx, ve.Fields, OnValues, nil)...)
+	default:
+		return nil, fmt.Errorf("plan: render %s: %w", p.in.Target.Version, err)
 	}
 	out.Status, out.BlockedBy = status(out)
 	out.Digest = digest(p.in, p.stored, p.paths())
@@ -206,6 +208,31 @@ func (p *planner) paths() []string {
 		}
 	}
 	return out
+}
+
+// merge takes the target render: value changes, merged files, blockers.
+func (p *planner) merge(ctx context.Context, theirs *stacks.Result) error {
+	p.theirs = theirs
+	p.out.Entities = theirs.Entities
+	p.out.Values.Changes = p.valueChanges()
+	p.out.Files = p.mergeFiles()
+	blockers, err := p.guardrailBlockers(ctx)
+	if err != nil {
+		return err
+	}
+	p.out.Blockers = append(p.out.Blockers, blockers...)
+	return nil
+}
+
+// entityBlocker reports entities of the target that fail the catalog
+// schemas: the template's to fix.
+func (p *planner) entityBlocker(fe []errs.FieldError) Blocker {
+	msgs := make([]string, len(fe))
+	for i, f := range fe {
+		msgs[i] = f.Path + ": " + f.Message
+	}
+	return Blocker{Guardrail: "entities", Message: strings.Join(msgs, "; "), On: OnValues,
+		Responsible: ResponsiblePlatform, Contact: p.in.Target.Owner, Fields: []FieldOrigin{}}
 }
 
 // status derives the overall status: blocked over conflicts over ready.
