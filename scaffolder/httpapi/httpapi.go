@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"errors"
+	"github.com/stackyard/stackyard/internal/httpx"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -64,7 +65,7 @@ func userOf(c echo.Context) string {
 func valuesError(c echo.Context, err error) error {
 	var ve *scaffolder.ValuesError
 	if errors.As(err, &ve) {
-		return c.JSON(http.StatusBadRequest, map[string]any{"errors": ve.Errors})
+		return httpx.JSON(c, http.StatusBadRequest, map[string]any{"errors": ve.Errors})
 	}
 	return err
 }

@@ -170,7 +170,7 @@ func TestAPI_CancelRunningTask(t *testing.T) {
 	waitEvent(t, srv, id, "log wait processing")
 	start := time.Now()
 	status, body, _ := call(t, srv, "POST", "/v2/tasks/"+id+"/cancel", nil)
-	if status != 200 || string(body) != `{"status":"cancelled"}`+"\n" {
+	if status != 200 || string(body) != `{"status":"cancelled"}` {
 		t.Fatalf("cancel = %d %q", status, body)
 	}
 	scaffoldertest.WaitStatus(t, srv.Service, id, 5*time.Second, tasks.StatusCancelled)

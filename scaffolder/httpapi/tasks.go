@@ -17,7 +17,7 @@ func (h *handler) parameterSchema(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return httpx.JSON(c, http.StatusOK, out)
 }
 
 // createBody is POST /v2/tasks; pointers tell a missing key from an empty one.
@@ -43,7 +43,7 @@ func (h *handler) createTask(c echo.Context) error {
 	if err != nil {
 		return valuesError(c, err)
 	}
-	return c.JSON(http.StatusCreated, map[string]string{"id": id})
+	return httpx.JSON(c, http.StatusCreated, map[string]string{"id": id})
 }
 
 func (h *handler) listTasks(c echo.Context) error {
@@ -55,7 +55,7 @@ func (h *handler) listTasks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return httpx.JSON(c, http.StatusOK, out)
 }
 
 func (h *handler) getTask(c echo.Context) error {
@@ -63,7 +63,7 @@ func (h *handler) getTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, t)
+	return httpx.JSON(c, http.StatusOK, t)
 }
 
 func (h *handler) events(c echo.Context) error {
@@ -75,14 +75,14 @@ func (h *handler) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return httpx.JSON(c, http.StatusOK, out)
 }
 
 func (h *handler) cancel(c echo.Context) error {
 	if err := h.svc.Cancel(c.Request().Context(), c.Param("taskId")); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "cancelled"})
+	return httpx.JSON(c, http.StatusOK, map[string]string{"status": "cancelled"})
 }
 
 // retryBody is POST /v2/tasks/:id/retry.
@@ -99,7 +99,7 @@ func (h *handler) retry(c echo.Context) error {
 	if err := h.svc.Retry(c.Request().Context(), id, body.Secrets); err != nil {
 		return valuesError(c, err)
 	}
-	return c.JSON(http.StatusCreated, map[string]string{"id": id})
+	return httpx.JSON(c, http.StatusCreated, map[string]string{"id": id})
 }
 
 func (h *handler) dryRun(c echo.Context) error {
@@ -111,7 +111,7 @@ func (h *handler) dryRun(c echo.Context) error {
 	if err != nil {
 		return valuesError(c, err)
 	}
-	return c.JSON(http.StatusOK, out)
+	return httpx.JSON(c, http.StatusOK, out)
 }
 
 func (h *handler) actions(c echo.Context) error {
@@ -131,7 +131,7 @@ func (h *handler) actions(c echo.Context) error {
 		}
 		out[i] = item
 	}
-	return c.JSON(http.StatusOK, out)
+	return httpx.JSON(c, http.StatusOK, out)
 }
 
 func (h *handler) autocomplete(c echo.Context) error {
@@ -143,9 +143,9 @@ func (h *handler) autocomplete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"results": out})
+	return httpx.JSON(c, http.StatusOK, map[string]any{"results": out})
 }
 
 func (h *handler) templatingExtensions(c echo.Context) error {
-	return c.JSON(http.StatusOK, h.svc.TemplatingExtensions())
+	return httpx.JSON(c, http.StatusOK, h.svc.TemplatingExtensions())
 }
