@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -18,6 +19,9 @@ const TemplateAPIVersion = "scaffolder.backstage.io/v1beta3"
 // Template is a v1beta3 Template entity.
 type Template struct {
 	Entity model.Entity
+	// Order is the author's key order (nil when unknown): form fields are
+	// drawn in the order of a page's properties.
+	Order *model.KeyOrder
 }
 
 // LoadTemplate reads a template from the catalog.
@@ -36,7 +40,12 @@ func (s *Service) LoadTemplate(ctx context.Context, ref model.EntityRef) (*Templ
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("decode template %s: %w", ref, err)
 	}
-	return ParseTemplate(e)
+	t, err := ParseTemplate(e)
+	if err != nil {
+		return nil, err
+	}
+	t.Order = model.OrderOf(data)
+	return t, nil
 }
 
 // ParseTemplate checks that e is a v1beta3 Template.
@@ -70,6 +79,15 @@ func (t *Template) Pages() []map[string]any {
 	return nil
 }
 
+// pageOrder returns the key order of page i of spec.parameters.
+func (t *Template) pageOrder(i int) *model.KeyOrder {
+	params := t.Order.Child("spec").Child("parameters")
+	if _, single := t.Entity.Spec()["parameters"].(map[string]any); single {
+		return params
+	}
+	return params.Child("#" + strconv.Itoa(i))
+}
+
 // Steps returns the normalised, unrendered steps: a missing id becomes
 // step-<n> and a missing name the action.
 func (t *Template) Steps() []tasks.Step {
@@ -95,10 +113,10 @@ func (t *Template) Steps() []tasks.Step {
 
 // SchemaStep is one page of the parameter schema response.
 type SchemaStep struct {
-	Title       string         `json:"title"`
-	Description string         `json:"description,omitempty"`
-	When        any            `json:"when,omitempty"`
-	Schema      map[string]any `json:"schema"`
+	Title       string          `json:"title"`
+	Description string          `json:"description,omitempty"`
+	When        any             `json:"when,omitempty"`
+	Schema      json.RawMessage `json:"schema"`
 }
 
 // ParameterSchema is the body of GET …/parameter-schema.
@@ -127,16 +145,20 @@ func (s *Service) ParameterSchema(ctx context.Context, ref model.EntityRef) (Par
 	if out.FormDecorators == nil {
 		out.FormDecorators = spec["EXPERIMENTAL_formDecorators"]
 	}
-	for _, page := range t.Pages() {
-		step := SchemaStep{Title: "Please enter the following information", When: page["when"], Schema: map[string]any{}}
+	for i, page := range t.Pages() {
+		step := SchemaStep{Title: "Please enter the following information", When: page["when"]}
 		if title, _ := page["title"].(string); title != "" {
 			step.Title = title
 		}
 		step.Description, _ = page["description"].(string)
+		schema := make(map[string]any, len(page))
 		for k, v := range page {
 			if k != "when" {
-				step.Schema[k] = v
+				schema[k] = v
 			}
+		}
+		if step.Schema, err = model.MarshalOrdered(schema, t.pageOrder(i)); err != nil {
+			return ParameterSchema{}, err
 		}
 		out.Steps = append(out.Steps, step)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/store"
 	"github.com/stackyard/stackyard/schemas"
 )
@@ -189,7 +190,7 @@ func (o *outcome) result() (store.Result, bool) {
 	}
 	var processed, rels, kids []byte
 	if !o.fatal() {
-		processed, _ = json.Marshal(o.entity)
+		processed, _ = model.MarshalOrdered(o.entity, o.order)
 		rels, _ = json.Marshal(o.relations)
 		r.Processed = processed
 		r.Relations = o.relations

@@ -30,6 +30,7 @@ type Problem struct {
 type outcome struct {
 	claimed   store.Claimed
 	entity    model.Entity
+	order     *model.KeyOrder // the author's key order, kept in the output
 	relations []store.RelationRow
 	children  []store.Deferred
 	isLoc     bool
@@ -50,6 +51,7 @@ func (e *Engine) processOne(ctx context.Context, c store.Claimed) *outcome {
 		return o
 	}
 	o.entity = ent
+	o.order = model.OrderOf(c.Unprocessed)
 	if fe := e.validator.Validate(docOf(ent)); len(fe) > 0 {
 		o.problems = append(o.problems, validationProblem(ent, fe))
 		return o
@@ -164,7 +166,7 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 	for _, f := range files {
 		key := model.LocationRef(typ, f.Target)
 		err := parse.Each(f.Target, f.Data, func(d parse.Document) error {
-			e.emitChild(o, d.Entity, key, origin, typ, f.Target)
+			e.emitChild(o, d.Entity, d.KeyOrder(), key, origin, typ, f.Target)
 			return nil
 		})
 		if err != nil {
@@ -176,7 +178,7 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 
 // emitChild turns one document into a deferred entity, with the location
 // annotations set (computed values win over the YAML's).
-func (e *Engine) emitChild(o *outcome, child model.Entity, key, origin, typ, target string) {
+func (e *Engine) emitChild(o *outcome, child model.Entity, order *model.KeyOrder, key, origin, typ, target string) {
 	kind, _ := child["kind"].(string)
 	name, _ := child.Metadata()["name"].(string)
 	if _, ok := child["apiVersion"].(string); !ok || kind == "" || name == "" {
@@ -194,7 +196,7 @@ func (e *Engine) emitChild(o *outcome, child model.Entity, key, origin, typ, tar
 		// under the entity, so one written in the YAML wins.
 		child.SetAnnotation(model.AnnotationViewURL, target)
 	}
-	data, err := json.Marshal(child)
+	data, err := model.MarshalOrdered(child, order)
 	if err != nil {
 		o.problems = append(o.problems, Problem{Name: "InputError", Message: fmt.Sprintf("%s: %s", target, err)})
 		return

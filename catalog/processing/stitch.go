@@ -95,13 +95,14 @@ func (e *Engine) stitch(in store.StitchInput) (Stitched, error) {
 	md := ent.Metadata()
 	md["uid"] = in.EntityID
 	delete(md, "etag")
-	body, err := json.Marshal(ent)
+	order := model.OrderOf(in.Processed)
+	body, err := model.MarshalOrdered(ent, order)
 	if err != nil {
 		return Stitched{}, err
 	}
 	hash := hashOf(body)
 	md["etag"] = hash
-	body, err = json.Marshal(ent)
+	body, err = model.MarshalOrdered(ent, order)
 	if err != nil {
 		return Stitched{}, err
 	}
