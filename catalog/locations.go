@@ -227,6 +227,22 @@ func (s *Service) publishRegisteredLocations(ctx context.Context) error {
 	return s.publish(ctx, providerRegistered, items)
 }
 
+// PublishProvided replaces every entity an entity provider outside the
+// catalog (such as the stack templates) hands to the engine with ents,
+// as Backstage's EntityProviderConnection.applyMutation({type: "full"})
+// does. Entities should carry the managed-by-location annotations of
+// where they come from. provider must not be one of the catalog's own.
+func (s *Service) PublishProvided(ctx context.Context, provider string, ents []model.Entity) error {
+	if provider == "" || provider == providerConfig || provider == providerRegistered {
+		return fmt.Errorf("publish provider %q: %w", provider, errs.ErrInput)
+	}
+	items := make([]store.Deferred, 0, len(ents))
+	for _, e := range ents {
+		items = append(items, deferredLocation(e))
+	}
+	return s.publish(ctx, provider, items)
+}
+
 func (s *Service) publish(ctx context.Context, provider string, items []store.Deferred) error {
 	conflicts, err := s.store.ReplaceProviderEntities(ctx, provider, items)
 	if len(conflicts) > 0 {

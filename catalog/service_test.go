@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/stackyard/stackyard/catalog/query"
 	"github.com/stackyard/stackyard/catalog/store"
 	"github.com/stackyard/stackyard/internal/db/dbtest"
+	"github.com/stackyard/stackyard/internal/errs"
 	"github.com/stackyard/stackyard/schemas"
 )
 
@@ -282,5 +284,31 @@ func TestService_DeletedEntityComesBackWithNewUID(t *testing.T) {
 	again := h.entity(t, "component:default/svc").Metadata()["uid"].(string)
 	if again == uid {
 		t.Fatalf("entity came back with the same uid %s", uid)
+	}
+}
+
+func TestService_PublishProvidedReplacesProviderEntities(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "delete")
+	ent := func(name string) model.Entity {
+		return model.Entity{"apiVersion": "backstage.io/v1alpha1", "kind": "Group",
+			"metadata": map[string]any{"name": name, "annotations": map[string]any{
+				model.AnnotationManagedByLocation: "url:https://example.com/" + name, model.AnnotationManagedByOriginLocation: "url:https://example.com/" + name}},
+			"spec": map[string]any{"type": "team", "children": []any{}}}
+	}
+	if err := h.svc.PublishProvided(h.ctx, "test-provider", []model.Entity{ent("team-x"), ent("team-y")}); err != nil {
+		t.Fatal(err)
+	}
+	h.settle(t)
+	h.entity(t, "group:default/team-x")
+	h.entity(t, "group:default/team-y")
+	if err := h.svc.PublishProvided(h.ctx, "test-provider", []model.Entity{ent("team-x")}); err != nil {
+		t.Fatal(err)
+	}
+	h.settle(t)
+	h.entity(t, "group:default/team-x")
+	h.missing(t, "group:default/team-y")
+	if err := h.svc.PublishProvided(h.ctx, "ConfigLocationProvider", nil); !errors.Is(err, errs.ErrInput) {
+		t.Fatalf("catalog's own provider: %v", err)
 	}
 }

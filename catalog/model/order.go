@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -167,8 +168,20 @@ func (s *scanner) str() (string, bool) {
 // MarshalOrdered encodes v as JSON with object keys in o's order; keys o
 // does not know follow, sorted. Strings are not HTML-escaped.
 func MarshalOrdered(v any, o *KeyOrder) ([]byte, error) {
-	return appendOrdered(make([]byte, 0, 1024), v, o)
+	bp := buffers.Get().(*[]byte)
+	b, err := appendOrdered((*bp)[:0], v, o)
+	if err != nil {
+		return nil, err
+	}
+	// An exact-size copy: the catalog index keeps these bytes for every
+	// entity, and append's spare capacity would double its memory.
+	out := bytes.Clone(b)
+	*bp = b[:0]
+	buffers.Put(bp)
+	return out, nil
 }
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func appendOrdered(b []byte, v any, o *KeyOrder) ([]byte, error) {
 	switch x := v.(type) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -166,6 +167,11 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	count := len(claimed)
+	if childCount(results) >= largeBatch {
+		results, outcomes, claimed = nil, nil, nil // let the GC have them
+		debug.FreeOSMemory()
+	}
 	if len(conflicts) > 0 {
 		// Two locations in one batch emitted the same ref; the first write
 		// won. Reprocess the losers now so the conflict shows up on them.
@@ -174,9 +180,9 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 			e.log.Warn("conflicting entity refs", "location", parent, "refs", refs)
 			parents = append(parents, parent)
 		}
-		return len(claimed), e.store.ScheduleRefresh(ctx, parents)
+		return count, e.store.ScheduleRefresh(ctx, parents)
 	}
-	return len(claimed), nil
+	return count, nil
 }
 
 // result turns an outcome into a store result; changed is false when
@@ -238,4 +244,17 @@ func (e *Engine) deleteOrphans(ctx context.Context) (int, error) {
 		e.opts.OnDeleted(uids)
 	}
 	return len(uids), err
+}
+
+// largeBatch is how many children make a batch large enough that its
+// transient memory is handed back to the OS at once, rather than kept by
+// the runtime for the life of the process.
+const largeBatch = 10000
+
+func childCount(results []store.Result) int {
+	n := 0
+	for _, r := range results {
+		n += len(r.Children)
+	}
+	return n
 }

@@ -16,9 +16,10 @@ import "slices"
 // doc that already has queued work is changed or removed again.
 
 // batchChunk is the most docs UpsertBatch applies under one acquisition of
-// the write lock: about 2 ms of work in an index of 100,000 entities, while
-// larger chunks save little.
-const batchChunk = 128
+// the write lock: about 1 ms of work in an index of 100,000 entities, which
+// is how long a read may wait during ingestion. Chunks of 128 save 2-3%,
+// chunks of 32 cost 5% more.
+const batchChunk = 64
 
 // batch is the queued work of the current write.
 type batch struct {

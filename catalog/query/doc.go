@@ -44,10 +44,10 @@
 // inserts of a write are sorted and merged into the tail in one pass, and
 // the tail into the run once it passes a sixteenth of it, by galloping
 // merges that copy blocks, so neither grows more costly per insert as the
-// catalog grows. The uid view always exists (the default
-// by-query order); views of a sort key and of the entity ref are built the
-// first time a request needs them and kept current (at most 16 key views,
-// least recently used dropped). A page walks a view from the cursor position
+// catalog grows. The uid view always exists (the default by-query order);
+// views of a sort key and of the entity ref are built the first time a
+// request needs them and kept current (at most 16 key views, least recently
+// used dropped). A page walks a view from the cursor position
 // and keeps the entries whose doc is in the result set, so a page of 100
 // components costs a few hundred bitmap probes whatever the catalog size.
 // When the result set is small, collecting and sorting it is cheaper, and
@@ -73,7 +73,7 @@
 // (batch.go): the posting pairs of the new and changed docs are grouped by
 // pair, so that a pair shared by many docs is looked up once and takes its
 // new members as one sorted run, and the new entries of each view are
-// sorted and merged in together. UpsertBatch applies up to 128 docs per
+// sorted and merged in together. UpsertBatch applies up to 64 docs per
 // write. The work per entity does not grow with the catalog; what does grow
 // is the share of memory accesses that miss the cache, so that an entity
 // costs about 8 µs in a small index and 15 µs at 100,000 entities.
@@ -81,11 +81,11 @@
 // # Concurrency
 //
 // An Index is guarded by one RWMutex. Reads share it; Upsert and Remove hold
-// it exclusively for a few microseconds, UpsertBatch for one chunk of 128
-// docs at a time (about 2 ms at 100,000 entities). Building a view or a facet for the
-// first time takes the write lock once. Stream reads a chunk of 1,000
-// entities per lock acquisition, so slow clients never hold the lock. Entity
-// JSON is never modified once stored (Upsert replaces the slice), so the
-// byte slices returned by reads stay valid after the lock is released;
-// callers must not modify them.
+// it exclusively for a few microseconds, UpsertBatch for one chunk of 64
+// docs at a time (about 1 ms at 100,000 entities). Building a view or a
+// facet for the first time takes the write lock once. Stream reads a chunk
+// of 1,000 entities per lock acquisition, so slow clients never hold the
+// lock. Entity JSON is never modified once stored (Upsert replaces the
+// slice), so the byte slices returned by reads stay valid after the lock is
+// released; callers must not modify them.
 package query

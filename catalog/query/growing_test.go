@@ -1,17 +1,17 @@
 package query
 
-import (
-	"testing"
-)
+import "testing"
 
 // growBatch is the batch size of catalog.Service.Stitched.
 const growBatch = 500
 
 // BenchmarkUpsertGrowing measures ingestion into an index that grows from
-// empty to the full corpus in batches of growBatch, the way stitching fills
-// a fresh replica. It reports the mean cost per entity and the cost per
-// entity of the first and last tenth of the load, which are equal when
-// upserts do not slow down as the index grows.
+// empty to the full corpus (benchN) in batches of growBatch with
+// UpsertBatch, the way stitching fills a fresh replica. It reports the mean
+// cost per entity and the cost per entity of the first and last tenth of
+// the load. The work per entity does not depend on the size of the index;
+// the last tenth costs more than the first (about twice) only because more
+// of its memory accesses miss the cache.
 //
 // "bare" has only the structures every index has; "reads" first builds what
 // concurrent HTTP reads would ask for (the ref view, a name view, facets and

@@ -28,6 +28,12 @@ type authServer struct {
 
 func startAuthServer(t *testing.T, readHosts ...string) *authServer {
 	t.Helper()
+	return startAuthServerWith(t, "", readHosts...)
+}
+
+// startAuthServerWith is startAuthServer with extra top-level config.
+func startAuthServerWith(t *testing.T, extra string, readHosts ...string) *authServer {
+	t.Helper()
 	allow := "[]"
 	if len(readHosts) > 0 {
 		allow = `[{host: "` + strings.Join(readHosts, `"}, {host: "`) + `"}]`
@@ -45,7 +51,7 @@ auth:
   backstage: {issuer: %q}
   externalAccess: [{type: static, token: %q, subject: ci}]
   admins: ["group:default/platform", "external:ci"]
-`, fixture, allow, bs.URL, ciToken)
+`, fixture, allow, bs.URL, ciToken) + extra
 	_, err := config.Parse([]byte(cfgYAML))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +23,9 @@ import (
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/internal/db"
 	scafhttp "github.com/stackyard/stackyard/scaffolder/httpapi"
+	"github.com/stackyard/stackyard/scaffolder/stacks/fleet"
+	stackshttp "github.com/stackyard/stackyard/scaffolder/stacks/httpapi"
+	stackstore "github.com/stackyard/stackyard/scaffolder/stacks/store"
 	"github.com/stackyard/stackyard/schemas"
 )
 
@@ -71,6 +75,7 @@ func serve(ctx context.Context, args []string) error {
 type app struct {
 	echo    *echo.Echo
 	catalog *catalog.Service
+	stacks  *fleet.Service
 }
 
 // build wires everything serve runs: database, audit log, catalog (started),
@@ -91,7 +96,33 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 	}
 	e := newServer(cfg, svc, newSecurity(cfg, svc, al, log), log)
 	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log), scaffolderPrincipal)
-	return &app{echo: e, catalog: svc}, nil
+	fl, err := newFleet(ctx, cfg, g, svc, al, log)
+	if err != nil {
+		return nil, err
+	}
+	stackshttp.Register(e.Group("/api/stacks"), fl)
+	return &app{echo: e, catalog: svc, stacks: fl}, nil
+}
+
+// newFleet loads the stack templates of stacks.templates and publishes
+// their newest versions in the catalog as Template entities.
+func newFleet(ctx context.Context, cfg *config.Config, g *gorm.DB, svc *catalog.Service, al *audit.Log, log *slog.Logger) (*fleet.Service, error) {
+	var sources []string
+	for _, t := range cfg.Stacks.Templates {
+		src := t.Source
+		if config.IsLocalSource(src) {
+			src = cfg.Resolve(src)
+		}
+		sources = append(sources, src)
+	}
+	fl, err := fleet.New(ctx, stackstore.New(g), fleet.Options{Sources: sources, Audit: al, Logger: log.With("component", "stacks")})
+	if err != nil {
+		return nil, fmt.Errorf("load stack templates: %w", err)
+	}
+	if err := svc.PublishProvided(ctx, fleet.Provider, fl.TemplateEntities()); err != nil {
+		return nil, fmt.Errorf("publish stack templates: %w", err)
+	}
+	return fl, nil
 }
 
 func newCatalog(cfg *config.Config, st *store.Store, al *audit.Log, log *slog.Logger) (*catalog.Service, error) {

@@ -23,6 +23,9 @@ const (
 	// TaskRetry is Stackyard's name for a retry, which Backstage checks
 	// as scaffolder.task.create plus scaffolder.task.read.
 	TaskRetry = "scaffolder.task.retry"
+	// StackPlan plans a stack's upgrade (stacks plugin); it needs the
+	// stack's ownership, as the upgrade itself will.
+	StackPlan = "stacks.stack.plan"
 )
 
 // Rule says who may apply a permission to a target. Admins always may.

@@ -26,6 +26,8 @@ type Config struct {
 	Auth     Auth     `yaml:"auth"`
 	// Scaffolder configures the scaffolder's task workers.
 	Scaffolder Scaffolder `yaml:"scaffolder"`
+	// Stacks lists the stack template sources and where stack repositories live.
+	Stacks Stacks `yaml:"stacks"`
 
 	// Dir is the directory of the config file; relative file targets resolve against it.
 	Dir string `yaml:"-"`
@@ -113,6 +115,41 @@ type ScaffolderPublish struct {
 	AllowedHosts []string `yaml:"allowedHosts"`
 	// LocalRoots are the directories local repositories may live under.
 	LocalRoots []string `yaml:"localRoots"`
+}
+
+// Stacks configures stack templates (issue 4).
+type Stacks struct {
+	// Templates are the template sources: a git URL or a directory with one
+	// sub-folder per version. Relative paths resolve against the config file.
+	Templates []StackTemplate `yaml:"templates"`
+	// Repositories is where stack repositories are created (default
+	// data/repos). Relative paths resolve against the config file.
+	Repositories string `yaml:"repositories"`
+}
+
+// StackTemplate is one template source.
+type StackTemplate struct {
+	Source string `yaml:"source"`
+}
+
+// IsLocalSource reports whether a template source is a path rather than a
+// URL (scheme:// or scp-like user@host:path).
+func IsLocalSource(src string) bool {
+	if strings.Contains(src, "://") {
+		return false
+	}
+	if at := strings.Index(src, "@"); at > 0 && strings.Contains(src[at:], ":") {
+		return false
+	}
+	return true
+}
+
+// Resolve returns p against the config directory when it is a relative path.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
 }
 
 // Policy tightens the CUE platform policy without a rebuild.
@@ -259,6 +296,9 @@ func (c *Config) applyDefaults() {
 	if c.Scaffolder.HeartbeatInterval == 0 {
 		c.Scaffolder.HeartbeatInterval = Duration(time.Second)
 	}
+	if c.Stacks.Repositories == "" {
+		c.Stacks.Repositories = "data/repos"
+	}
 	if c.Scaffolder.StaleTimeout == 0 {
 		c.Scaffolder.StaleTimeout = Duration(30 * time.Second)
 	}
@@ -299,6 +339,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Scaffolder.Concurrency != nil && *c.Scaffolder.Concurrency < 0 {
 		add("scaffolder.concurrency %d must be 0 or more", *c.Scaffolder.Concurrency)
+	}
+	for i, t := range c.Stacks.Templates {
+		if strings.TrimSpace(t.Source) == "" {
+			add("stacks.templates[%d].source is required", i)
+		}
 	}
 	c.validateAuth(add)
 	if len(problems) > 0 {

@@ -57,3 +57,38 @@ func TestParse_EnvOverrides(t *testing.T) {
 		t.Fatalf("interval = %v", cfg.Catalog.ProcessingInterval)
 	}
 }
+
+func TestParse_Stacks(t *testing.T) {
+	cfg, err := Parse([]byte(`stacks: {templates: [{source: ./t/web}, {source: "https://git.example.com/t.git"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Stacks.Repositories != "data/repos" || len(cfg.Stacks.Templates) != 2 {
+		t.Fatalf("stacks = %+v", cfg.Stacks)
+	}
+	if !IsLocalSource(cfg.Stacks.Templates[0].Source) || IsLocalSource(cfg.Stacks.Templates[1].Source) || IsLocalSource("git@host:org/t.git") {
+		t.Fatal("IsLocalSource misclassifies")
+	}
+	for _, bad := range []string{`stacks: {templates: [{source: ""}]}`, `stacks: {templates: [{src: x}]}`, `stacks: {repos: x}`} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+func TestLoad_DefaultConfigHasExampleStacks(t *testing.T) {
+	cfg, err := Load("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tpl := range cfg.Stacks.Templates {
+		got = append(got, cfg.Resolve(tpl.Source))
+	}
+	if len(got) != 2 || !strings.HasSuffix(got[0], "schemas/stacks/web-service") || !strings.HasSuffix(got[1], "schemas/stacks/postgres-database") {
+		t.Fatalf("templates = %v", got)
+	}
+	if !strings.HasSuffix(cfg.Resolve(cfg.Stacks.Repositories), "data/repos") {
+		t.Fatalf("repositories = %s", cfg.Stacks.Repositories)
+	}
+}

@@ -136,4 +136,27 @@ CREATE INDEX audit_event_owners_ref_idx ON audit_event_owners (owner_ref, event_
 ALTER TABLE scaffolder_tasks ADD COLUMN owner_ref TEXT;
 CREATE INDEX scaffolder_tasks_owner_idx ON scaffolder_tasks (owner_ref, created_at)
 `},
+	// 4: stacks launched from stack templates (scaffolder/stacks/store):
+	// what each was launched from, the values its owner gave, its repository
+	// and its history.
+	{4, "stacks", `
+CREATE TABLE stacks (
+  namespace VARCHAR(63) NOT NULL,
+  name VARCHAR(63) NOT NULL,
+  template TEXT NOT NULL,
+  version TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  stack_values TEXT NOT NULL DEFAULT '{}',
+  repository TEXT NOT NULL,
+  owner_ref TEXT NOT NULL,
+  lifecycle TEXT NOT NULL,
+  entity_refs TEXT NOT NULL DEFAULT '[]',
+  history TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (namespace, name)
+);
+CREATE INDEX stacks_template_idx ON stacks (template, version);
+CREATE INDEX stacks_owner_idx ON stacks (owner_ref)
+`},
 }
