@@ -105,10 +105,12 @@ func (s *Service) Idle() {
 func (s *Service) Stitched(finals []processing.Stitched) {
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
-	for _, f := range finals {
-		s.index.Upsert(query.Doc{UID: f.Final.EntityID, Ref: f.Final.Ref, JSON: f.Final.JSON, Rows: f.Rows})
+	docs := make([]query.Doc, len(finals))
+	for i, f := range finals {
+		docs[i] = query.Doc{UID: f.Final.EntityID, Ref: f.Final.Ref, JSON: f.Final.JSON, Rows: f.Rows}
 		s.local[f.Seq] = true
 	}
+	s.index.UpsertBatch(docs)
 }
 
 // Deleted is the engine's OnDeleted hook: deleted orphans leave the index

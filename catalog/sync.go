@@ -38,12 +38,16 @@ func (s *Service) syncIndex(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		docs := make([]query.Doc, 0, len(rows))
 		for _, r := range rows {
 			if !s.local[r.Seq] {
-				s.indexFinal(r.EntityID, r.EntityRef, []byte(r.FinalEntity))
+				if d, ok := s.docOf(r.EntityID, r.EntityRef, []byte(r.FinalEntity)); ok {
+					docs = append(docs, d)
+				}
 			}
 			s.lastSeq = r.Seq
 		}
+		s.index.UpsertBatch(docs)
 		if len(rows) < syncPage {
 			break
 		}
@@ -64,16 +68,16 @@ func (s *Service) syncIndex(ctx context.Context) error {
 	return nil
 }
 
-func (s *Service) indexFinal(uid, ref string, data []byte) {
+func (s *Service) docOf(uid, ref string, data []byte) (query.Doc, bool) {
 	var ent model.Entity
 	if err := json.Unmarshal(data, &ent); err != nil {
 		s.log.Error("index final entity", "entity_ref", ref, "err", err)
-		return
+		return query.Doc{}, false
 	}
 	rows, err := query.SearchRows(ent)
 	if err != nil {
 		s.log.Error("index final entity", "entity_ref", ref, "err", err)
-		return
+		return query.Doc{}, false
 	}
-	s.index.Upsert(query.Doc{UID: uid, Ref: ref, JSON: data, Rows: rows})
+	return query.Doc{UID: uid, Ref: ref, JSON: data, Rows: rows}, true
 }
