@@ -88,7 +88,8 @@ func printable(data []byte) bool {
 			continue
 		}
 		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError || r < 0xa0 || (r > 0xd7ff && r < 0xe000) || r == 0xfeff || r == 0xfffe || r == 0xffff {
+		// U+2028 and U+2029 are line breaks to yaml.v3: leave them to it.
+		if r == utf8.RuneError || r < 0xa0 || r == 0x2028 || r == 0x2029 || (r > 0xd7ff && r < 0xe000) || r == 0xfeff || r == 0xfffe || r == 0xffff {
 			return false
 		}
 		i += size
