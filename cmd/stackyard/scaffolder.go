@@ -14,12 +14,15 @@ import (
 	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/scaffolder"
+	"github.com/stackyard/stackyard/scaffolder/actions"
 	"github.com/stackyard/stackyard/scaffolder/tasks"
 )
 
-// newScaffolder wires the scaffolder on the catalog and starts its task
-// worker, which stops when ctx is done.
-func newScaffolder(ctx context.Context, cfg *config.Config, g *gorm.DB, cat *catalog.Service, al *audit.Log, log *slog.Logger) *scaffolder.Service {
+// newScaffolder wires the scaffolder on the catalog, adds extra actions
+// (the stack launch) and starts its task worker, which stops when ctx is
+// done. The actions are registered before the worker runs, so no task
+// sees the registry change.
+func newScaffolder(ctx context.Context, cfg *config.Config, g *gorm.DB, cat *catalog.Service, al *audit.Log, log *slog.Logger, extra ...actions.Action) *scaffolder.Service {
 	sc := cfg.Scaffolder
 	abs := func(p string) string {
 		if p == "" || filepath.IsAbs(p) {
@@ -47,6 +50,9 @@ func newScaffolder(ctx context.Context, cfg *config.Config, g *gorm.DB, cat *cat
 		PublishRoots: roots,
 		Audit:        al,
 	}, log.With("component", "scaffolder"))
+	for _, a := range extra {
+		svc.Register(a)
+	}
 	go svc.Run(ctx)
 	return svc
 }

@@ -95,11 +95,12 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 		return nil, err
 	}
 	e := newServer(cfg, svc, newSecurity(cfg, svc, al, log), log)
-	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log), scaffolderPrincipal)
 	fl, err := newFleet(ctx, cfg, g, svc, al, log)
 	if err != nil {
 		return nil, err
 	}
+	launch := fl.LaunchAction(fleet.LaunchOptions{Repositories: cfg.Resolve(cfg.Stacks.Repositories), Catalog: svc})
+	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log, launch), scaffolderPrincipal)
 	stackshttp.Register(e.Group("/api/stacks"), fl)
 	return &app{echo: e, catalog: svc, stacks: fl}, nil
 }

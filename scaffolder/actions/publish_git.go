@@ -30,6 +30,13 @@ type publishGit struct {
 
 var _ Action = publishGit{}
 
+// NewPublishGit returns a publish:git action that may push to the hosts of
+// allow and write local repositories under roots, for actions that publish
+// through it (such as the stack launch) with their own roots.
+func NewPublishGit(allow, roots []string) Action {
+	return publishGit{allow: allow, roots: roots}
+}
+
 func (publishGit) Describe() Description {
 	return Description{
 		ID:          "publish:git",
