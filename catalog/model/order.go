@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 )
 
 // KeyOrder records the order of the object keys of a document, so an entity
@@ -202,7 +201,7 @@ func appendOrdered(b []byte, v any, o *KeyOrder) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case string:
-		return appendString(b, x), nil
+		return AppendJSONString(b, x), nil
 	case nil:
 		return append(b, "null"...), nil
 	case bool:
@@ -223,7 +222,7 @@ func appendObject(b []byte, m map[string]any, o *KeyOrder) ([]byte, error) {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendString(b, k)
+		b = AppendJSONString(b, k)
 		b = append(b, ':')
 		var err error
 		b, err = appendOrdered(b, m[k], o.Child(k))
@@ -257,42 +256,38 @@ func appendObject(b []byte, m map[string]any, o *KeyOrder) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// appendString writes s as a JSON string, escaping what JSON requires.
-func appendString(b []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string literal, escaping like
+// JSON.stringify: quotes, backslashes and control characters only.
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	for i := 0; i < len(s); {
+	start := 0
+	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			b = append(b, c)
-			i++
+		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
-		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, fmt.Sprintf(`\u%04x`, c)...)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, fmt.Sprintf(`\u%04x`, r)...)
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
 		default:
-			b = append(b, s[i:i+size]...)
+			const hex = "0123456789abcdef"
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 		}
-		i += size
+		start = i + 1
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stackyard/stackyard/catalog/model"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,7 @@ func (c *cursor) encode() string {
 			b = append(b, ',')
 		}
 		b = append(b, `{"field":`...)
-		b = appendJSONString(b, o.Field)
+		b = model.AppendJSONString(b, o.Field)
 		if o.Desc {
 			b = append(b, `,"order":"desc"}`...)
 		} else {
@@ -56,7 +57,7 @@ func (c *cursor) encode() string {
 	}
 	if c.fullText != nil {
 		b = append(b, `,"fullTextFilter":{"term":`...)
-		b = appendJSONString(b, c.fullText.Term)
+		b = model.AppendJSONString(b, c.fullText.Term)
 		if c.fullText.Fields != nil {
 			b = append(b, `,"fields":`...)
 			b = appendStrings(b, c.fullText.Fields)
@@ -83,7 +84,7 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = model.AppendJSONString(b, s)
 	}
 	return append(b, ']')
 }
@@ -97,7 +98,7 @@ func appendNullableStrings(b []byte, ss []*string) []byte {
 		if s == nil {
 			b = append(b, "null"...)
 		} else {
-			b = appendJSONString(b, *s)
+			b = model.AppendJSONString(b, *s)
 		}
 	}
 	return append(b, ']')

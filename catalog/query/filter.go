@@ -1,6 +1,7 @@
 package query
 
 import (
+	"github.com/stackyard/stackyard/catalog/model"
 	"strings"
 
 	"github.com/stackyard/stackyard/internal/errs"
@@ -96,7 +97,7 @@ func parseFilterSet(set string) ([]cond, error) {
 // into a predicate, reads as a logical operator.
 func operatorKeyError(c cond) error {
 	if c.key == "$not" && c.kind == cEq {
-		lit := appendJSONString(nil, c.vals[0].lit)
+		lit := model.AppendJSONString(nil, c.vals[0].lit)
 		return errs.Input("Invalid filter predicate: top-level primitive values are not supported. Wrap the value in a field expression, e.g. { \"kind\": %s }", lit)
 	}
 	got := (&pnode{kind: pFields, conds: []cond{c}}).appendJSON(nil)

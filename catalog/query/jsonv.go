@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stackyard/stackyard/catalog/model"
 	"io"
 )
 
@@ -159,7 +160,7 @@ func (v jval) appendJSON(b []byte) []byte {
 	case jNum:
 		return append(b, v.s...)
 	case jStr:
-		return appendJSONString(b, v.s)
+		return model.AppendJSONString(b, v.s)
 	case jArr:
 		b = append(b, '[')
 		for i, item := range v.arr {
@@ -175,7 +176,7 @@ func (v jval) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, m.key)
+		b = model.AppendJSONString(b, m.key)
 		b = append(b, ':')
 		b = m.val.appendJSON(b)
 	}

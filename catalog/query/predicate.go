@@ -1,5 +1,7 @@
 package query
 
+import "github.com/stackyard/stackyard/catalog/model"
+
 import "strconv"
 
 // Predicate is a parsed entity filter: the predicate grammar of POST
@@ -148,7 +150,7 @@ func (n *pnode) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, c.key)
+		b = model.AppendJSONString(b, c.key)
 		b = append(b, ':')
 		b = c.appendMatcher(b)
 	}
@@ -166,13 +168,13 @@ func (c cond) appendMatcher(b []byte) []byte {
 		return append(b, `{"$exists":`+strconv.FormatBool(c.exists)+`}`...)
 	case cPrefix:
 		b = append(b, `{"$hasPrefix":`...)
-		return append(appendJSONString(b, c.prefix), '}')
+		return append(model.AppendJSONString(b, c.prefix), '}')
 	case cContains:
 		b = append(b, `{"$contains":`...)
 		return append(c.vals[0].appendJSON(b), '}')
 	}
 	b = append(b, `{"$contains":{"type":`...)
-	b = appendJSONString(b, c.relType)
+	b = model.AppendJSONString(b, c.relType)
 	switch {
 	case c.relIn:
 		b = append(b, `,"targetRef":{"$in":`...)
@@ -197,7 +199,7 @@ func appendPrims(b []byte, ps []prim) []byte {
 
 func (p prim) appendJSON(b []byte) []byte {
 	if p.kind == jStr {
-		return appendJSONString(b, p.lit)
+		return model.AppendJSONString(b, p.lit)
 	}
 	return append(b, p.lit...)
 }

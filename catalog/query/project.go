@@ -1,6 +1,7 @@
 package query
 
 import (
+	"github.com/stackyard/stackyard/catalog/model"
 	"strings"
 
 	"github.com/stackyard/stackyard/internal/errs"
@@ -140,7 +141,7 @@ func (n *outNode) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k.key)
+		b = model.AppendJSONString(b, k.key)
 		b = append(b, ':')
 		b = k.appendJSON(b)
 	}
