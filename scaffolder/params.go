@@ -81,29 +81,9 @@ func (s *Service) pageVisible(ctx context.Context, when any, values map[string]a
 		if str, ok := v.(string); ok && str == src {
 			return true // render failed and left the string
 		}
-		return truthy(v)
+		return templating.Truthy(v)
 	}
 	return true
-}
-
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int:
-		return t != 0
-	case float64:
-		return t != 0
-	case []any:
-		return len(t) > 0
-	case map[string]any:
-		return true
-	}
-	return v != templating.Undefined
 }
 
 func propertiesOf(page map[string]any) map[string]any {

@@ -31,7 +31,7 @@ func (r *Runner) execute(ctx context.Context, st *runState, step *Step) error {
 			}
 			cond = v
 		}
-		if !truthy(cond) {
+		if !templating.Truthy(cond) {
 			st.emit(ctx, Body{StepID: step.ID, Status: StatusSkipped, Message: fmt.Sprintf("Skipping step %s because its if condition was false", step.ID)})
 			return nil
 		}
@@ -199,7 +199,7 @@ func (r *Runner) renderOutput(ctx context.Context, st *runState) (map[string]any
 				}
 				if cond, has := m["if"]; has {
 					c, err := r.engine.RenderValue(ctx, cond, data)
-					if err != nil || !truthy(c) {
+					if err != nil || !templating.Truthy(c) {
 						continue
 					}
 				}

@@ -213,24 +213,3 @@ func nonNil(m map[string]any) map[string]any {
 	}
 	return m
 }
-
-// truthy is JavaScript truthiness over JSON values; undefined is false.
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case float64:
-		return t != 0
-	case []any:
-		return len(t) > 0
-	}
-	return v != templating.Undefined
-}

@@ -265,3 +265,25 @@ func (e *Engine) render(ctx context.Context, src string, data map[string]any, ca
 		return "", nil, ctx.Err()
 	}
 }
+
+// Truthy is JavaScript truthiness over template values: nil, false, "", 0,
+// an empty list and Undefined are false; everything else is true.
+func Truthy(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case string:
+		return t != ""
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case float64:
+		return t != 0
+	case []any:
+		return len(t) > 0
+	}
+	return v != Undefined
+}

@@ -168,27 +168,13 @@ func ratString(s string) string {
 // subschema returns the schema object whose keyword failed.
 func (s *Schema) subschema(ve *jsonschema.ValidationError) any {
 	_, frag, _ := strings.Cut(ve.SchemaURL, "#")
-	cur := s.doc
+	var path []string
 	for _, seg := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
-		if seg == "" {
-			continue
-		}
-		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
-		switch t := cur.(type) {
-		case map[string]any:
-			cur = t[seg]
-		case []any:
-			var i int
-			fmt.Sscan(seg, &i)
-			if i < 0 || i >= len(t) {
-				return nil
-			}
-			cur = t[i]
-		default:
-			return cur
+		if seg != "" {
+			path = append(path, strings.NewReplacer("~1", "/", "~0", "~").Replace(seg))
 		}
 	}
-	return cur
+	return lookup(s.doc, path)
 }
 
 func lookup(v any, path []string) any {
