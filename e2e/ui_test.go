@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,24 +26,7 @@ const (
 // It needs STACKYARD_UI_APP_DIR, the app built by e2e/ui/setup.sh,
 // STACKYARD_PEER_DIR, an installed peer (.ci/peer.sh), and /usr/bin/chromium.
 func TestUI_BackstageApp(t *testing.T) {
-	requireUINode(t)
-	appDir := os.Getenv("STACKYARD_UI_APP_DIR")
-	_, err := os.Stat(filepath.Join(appDir, "dist", "index.html"))
-	require(t, appDir != "" && err == nil,
-		"STACKYARD_UI_APP_DIR does not point at a built app (export STACKYARD_UI_APP_DIR=$(e2e/ui/setup.sh))")
-	peerDir := os.Getenv("STACKYARD_PEER_DIR")
-	_, err = os.Stat(filepath.Join(peerDir, "node_modules", "@backstage", "plugin-auth-backend"))
-	require(t, peerDir != "" && err == nil,
-		"STACKYARD_PEER_DIR does not point at an installed peer (export STACKYARD_PEER_DIR=$(bash .ci/peer.sh ../shared/peer-backstage))")
-	_, err = os.Stat("/usr/bin/chromium")
-	require(t, err == nil, "/usr/bin/chromium is missing (apt-get install chromium)")
-	for _, addr := range []string{uiStackyardAddr, uiPeerAddr, uiAppAddr} {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			t.Fatalf("%s is already in use; the UI test needs it (the app's config is baked in at build time)", addr)
-		}
-	}
-
+	appDir, peerDir := requireUI(t)
 	runUITest(t, appDir, peerDir, "ui.test.mjs", "")
 }
 

@@ -29,9 +29,6 @@ type backstageVerifier struct {
 	keys     *keySet
 	userinfo *userinfo
 
-	discoverMu sync.Mutex
-	jwksURL    string
-
 	pluginMu sync.Mutex
 	plugins  map[string]*keySet
 }
@@ -46,27 +43,31 @@ func newBackstageVerifier(a *Authenticator, cfg BackstageIssuer) *backstageVerif
 	}
 	v := &backstageVerifier{a: a, cfg: cfg, plugins: map[string]*keySet{},
 		userinfo: newUserinfo(a.opts.HTTPClient, cfg.Issuer+"/v1/userinfo", a.opts.Now)}
-	v.keys = newKeySet(v.discover, a.opts.HTTPClient, a.opts.RefetchLimit, a.opts.Now)
+	v.keys = newKeySet(cachedDiscovery(a.opts.HTTPClient, cfg.Issuer), a.opts.HTTPClient, a.opts.RefetchLimit, a.opts.Now)
 	return v
 }
 
-// discover reads jwks_uri from the issuer's discovery document once.
-func (v *backstageVerifier) discover(ctx context.Context) (string, error) {
-	v.discoverMu.Lock()
-	defer v.discoverMu.Unlock()
-	if v.jwksURL != "" {
-		return v.jwksURL, nil
+// cachedDiscovery returns a function that reads an issuer's jwks_uri from
+// its discovery document once and then remembers it; a failure is retried
+// on the next call.
+func cachedDiscovery(client *http.Client, issuer string) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var url string
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if url != "" {
+			return url, nil
+		}
+		found, err := discoverJWKS(ctx, client, issuer)
+		if err != nil {
+			return "", err
+		}
+		url = found
+		return url, nil
 	}
-	url, err := discoverJWKS(ctx, v.a.opts.HTTPClient, v.cfg.Issuer)
-	if err != nil {
-		return "", err
-	}
-	v.jwksURL = url
-	return url, nil
 }
 
-// discoverJWKS runs OpenID discovery on issuer and returns its jwks_uri;
-// go-oidc checks that the document names the same issuer.
 func discoverJWKS(ctx context.Context, client *http.Client, issuer string) (string, error) {
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, client), issuer)
 	if err != nil {

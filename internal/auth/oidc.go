@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
@@ -16,9 +15,6 @@ type oidcVerifier struct {
 	a    *Authenticator
 	cfg  OIDCIssuer
 	keys *keySet
-
-	mu      sync.Mutex
-	jwksURL string
 }
 
 func newOIDCVerifier(a *Authenticator, cfg OIDCIssuer) *oidcVerifier {
@@ -29,22 +25,8 @@ func newOIDCVerifier(a *Authenticator, cfg OIDCIssuer) *oidcVerifier {
 		cfg.UserClaim = "email"
 	}
 	v := &oidcVerifier{a: a, cfg: cfg}
-	v.keys = newKeySet(v.discover, a.opts.HTTPClient, a.opts.RefetchLimit, a.opts.Now)
+	v.keys = newKeySet(cachedDiscovery(a.opts.HTTPClient, cfg.Issuer), a.opts.HTTPClient, a.opts.RefetchLimit, a.opts.Now)
 	return v
-}
-
-func (v *oidcVerifier) discover(ctx context.Context) (string, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.jwksURL != "" {
-		return v.jwksURL, nil
-	}
-	url, err := discoverJWKS(ctx, v.a.opts.HTTPClient, v.cfg.Issuer)
-	if err != nil {
-		return "", err
-	}
-	v.jwksURL = url
-	return url, nil
 }
 
 // verify checks the token and maps its user and groups claims. A user the
