@@ -99,8 +99,11 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 	if err != nil {
 		return nil, err
 	}
-	launch := fl.LaunchAction(fleet.LaunchOptions{Repositories: cfg.Resolve(cfg.Stacks.Repositories), Catalog: svc})
-	scafhttp.Register(e.Group("/api/scaffolder"), newScaffolder(ctx, cfg, g, svc, al, log, launch), scaffolderPrincipal)
+	stackActions := append(fl.Actions(), fl.LaunchAction(fleet.LaunchOptions{Repositories: cfg.Resolve(cfg.Stacks.Repositories)}))
+	sc := newScaffolder(ctx, cfg, g, svc, al, log, stackActions...)
+	fl.UseTasks(sc)
+	go fl.Run(ctx, time.Duration(cfg.Stacks.RefreshInterval))
+	scafhttp.Register(e.Group("/api/scaffolder"), sc, scaffolderPrincipal)
 	stackshttp.Register(e.Group("/api/stacks"), fl)
 	return &app{echo: e, catalog: svc, stacks: fl}, nil
 }
@@ -116,14 +119,11 @@ func newFleet(ctx context.Context, cfg *config.Config, g *gorm.DB, svc *catalog.
 		}
 		sources = append(sources, src)
 	}
-	fl, err := fleet.New(ctx, stackstore.New(g), fleet.Options{Sources: sources, Audit: al, Logger: log.With("component", "stacks")})
+	fl, err := fleet.New(ctx, stackstore.New(g), fleet.Options{Sources: sources, Audit: al, Catalog: svc, Logger: log.With("component", "stacks")})
 	if err != nil {
 		return nil, fmt.Errorf("load stack templates: %w", err)
 	}
-	if err := svc.PublishProvided(ctx, fleet.Provider, fl.TemplateEntities()); err != nil {
-		return nil, fmt.Errorf("publish stack templates: %w", err)
-	}
-	return fl, nil
+	return fl, fl.Publish(ctx)
 }
 
 func newCatalog(cfg *config.Config, st *store.Store, al *audit.Log, log *slog.Logger) (*catalog.Service, error) {

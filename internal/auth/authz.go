@@ -26,6 +26,14 @@ const (
 	// StackPlan plans a stack's upgrade (stacks plugin); it needs the
 	// stack's ownership, as the upgrade itself will.
 	StackPlan = "stacks.stack.plan"
+	// StackLaunch records a stack's launch; the task create before it
+	// checked membership of the stack's owner.
+	StackLaunch = "stacks.stack.launch"
+	// StackUpgrade upgrades a stack; it needs the stack's ownership.
+	StackUpgrade = "stacks.stack.upgrade"
+	// StackRollout rolls a template version out to its stacks; it needs
+	// the template's ownership (the platform team) or an admin group.
+	StackRollout = "stacks.template.rollout"
 )
 
 // Rule says who may apply a permission to a target. Admins always may.

@@ -125,6 +125,9 @@ type Stacks struct {
 	// Repositories is where stack repositories are created (default
 	// data/repos). Relative paths resolve against the config file.
 	Repositories string `yaml:"repositories"`
+	// RefreshInterval is how often the template sources are re-read for
+	// new versions, such as a new git tag (default 1m; 0 keeps the default).
+	RefreshInterval Duration `yaml:"refreshInterval"`
 }
 
 // StackTemplate is one template source.
@@ -295,6 +298,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scaffolder.HeartbeatInterval == 0 {
 		c.Scaffolder.HeartbeatInterval = Duration(time.Second)
+	}
+	if c.Stacks.RefreshInterval == 0 {
+		c.Stacks.RefreshInterval = Duration(time.Minute)
 	}
 	if c.Stacks.Repositories == "" {
 		c.Stacks.Repositories = "data/repos"

@@ -159,4 +159,21 @@ CREATE TABLE stacks (
 CREATE INDEX stacks_template_idx ON stacks (template, version);
 CREATE INDEX stacks_owner_idx ON stacks (owner_ref)
 `},
+	// 5: rollouts of a stack template version over its stacks
+	// (scaffolder/stacks/store): the selection, the waves' progress and
+	// each stack's outcome.
+	{5, "stack rollouts", `
+CREATE TABLE stack_rollouts (
+  id VARCHAR(64) PRIMARY KEY,
+  template TEXT NOT NULL,
+  to_version TEXT NOT NULL,
+  status TEXT NOT NULL,
+  task_id TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX stack_rollouts_template_idx ON stack_rollouts (template, created_at)
+`},
 }

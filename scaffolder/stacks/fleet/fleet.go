@@ -32,21 +32,25 @@ type Options struct {
 	Sources []string
 	// Template configures every compiled template version; Name is set per version.
 	Template stacks.Options
-	// Audit authorises and records plans; nil authorises without records.
+	// Audit authorises and records plans, upgrades and rollouts; nil
+	// authorises without records.
 	Audit *audit.Log
+	// Catalog receives the Template entities and the stacks' entities.
+	Catalog Publisher
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
 
 // Service serves the stacks plugin.
 type Service struct {
-	store     *store.Store
-	opts      Options
-	log       *slog.Logger
+	store *store.Store
+	opts  Options
+	log   *slog.Logger
+	tasks Tasks // set by UseTasks
+
+	mu        sync.RWMutex      // guards templates, names and every entry
 	templates map[string]*entry // by template name
 	names     []string          // sorted
-
-	mu sync.Mutex // guards entry.loaded
 }
 
 type entry struct {
@@ -90,6 +94,8 @@ func (s *Service) compileOptions(loc, version string) stacks.Options {
 // TemplateEntities are the Template entities of every template's newest
 // version, annotated with the source they come from.
 func (s *Service) TemplateEntities() []model.Entity {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	out := make([]model.Entity, 0, len(s.names))
 	for _, name := range s.names {
 		e := s.templates[name]
@@ -127,6 +133,8 @@ type TemplateInfo struct {
 
 // Templates lists the configured templates by name.
 func (s *Service) Templates() []TemplateInfo {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	out := make([]TemplateInfo, 0, len(s.names))
 	for _, name := range s.names {
 		e := s.templates[name]
@@ -151,13 +159,14 @@ func (s *Service) Versions(ctx context.Context, name string) ([]VersionInfo, err
 		return nil, err
 	}
 	vs := e.source.Versions()
+	latest := e.latest.Version
 	out := make([]VersionInfo, 0, len(vs))
 	for i := len(vs) - 1; i >= 0; i-- {
 		t, err := s.Template(ctx, name, vs[i])
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, VersionInfo{Version: t.Version, Changelog: t.Changelog, Digest: t.Digest, Latest: t.Version == e.latest.Version})
+		out = append(out, VersionInfo{Version: t.Version, Changelog: t.Changelog, Digest: t.Digest, Latest: t.Version == latest})
 	}
 	return out, nil
 }
@@ -165,9 +174,18 @@ func (s *Service) Versions(ctx context.Context, name string) ([]VersionInfo, err
 // Template returns one compiled version of a template, compiling it on
 // first use.
 func (s *Service) Template(ctx context.Context, name, version string) (*stacks.Template, error) {
-	e, err := s.entry(name)
-	if err != nil {
-		return nil, err
+	s.mu.RLock()
+	e, ok := s.templates[name]
+	var t *stacks.Template
+	if ok {
+		t = e.loaded[version]
+	}
+	s.mu.RUnlock()
+	switch {
+	case !ok:
+		return nil, errs.NotFound("no stack template named %s", name)
+	case t != nil:
+		return t, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -182,12 +200,15 @@ func (s *Service) Template(ctx context.Context, name, version string) (*stacks.T
 	return t, nil
 }
 
-func (s *Service) entry(name string) (*entry, error) {
-	e, ok := s.templates[name]
+// entry returns a copy of a template's entry, safe to read without s.mu.
+func (s *Service) entry(name string) (entry, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e, ok := s.templates[templateName(name)]
 	if !ok {
-		return nil, errs.NotFound("no stack template named %s", name)
+		return entry{}, errs.NotFound("no stack template named %s", name)
 	}
-	return e, nil
+	return *e, nil
 }
 
 // Latest returns the newest version of a template.
@@ -245,7 +266,7 @@ func (s *Service) Stack(ctx context.Context, namespace, name string) (StackView,
 
 func (s *Service) view(st *store.Stack) StackView {
 	v := StackView{Stack: st}
-	if e, ok := s.templates[templateName(st.Template)]; ok {
+	if e, err := s.entry(st.Template); err == nil {
 		v.LatestVersion = e.latest.Version
 		v.Behind = newer(v.LatestVersion, st.Version)
 	}
@@ -261,7 +282,8 @@ func (s *Service) Plan(ctx context.Context, namespace, name, toVersion string) (
 		return nil, err
 	}
 	var plan *upgrade.Plan
-	c := audit.Change{Rule: auth.Rule{Permission: auth.StackPlan, Target: "stack:" + st.Ref(), Owners: [][]string{{st.Owner}}}}
+	c := stackChange(auth.StackPlan, st)
+	c.After = c.Before // planning changes nothing
 	err = s.opts.Audit.Do(ctx, c, func(ctx context.Context) error {
 		plan, err = s.plan(ctx, st, toVersion)
 		return err
@@ -270,6 +292,16 @@ func (s *Service) Plan(ctx context.Context, namespace, name, toVersion string) (
 }
 
 func (s *Service) plan(ctx context.Context, st *store.Stack, toVersion string) (*upgrade.Plan, error) {
+	ours, err := ReadRepository(ctx, st.Repository)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", st.Ref(), err)
+	}
+	return s.planFiles(ctx, st, toVersion, ours)
+}
+
+// planFiles plans upgrading st to toVersion (empty: the newest) over the
+// repository files ours.
+func (s *Service) planFiles(ctx context.Context, st *store.Stack, toVersion string, ours map[string][]byte) (*upgrade.Plan, error) {
 	tname := templateName(st.Template)
 	if toVersion == "" {
 		latest, err := s.Latest(tname)
@@ -285,10 +317,6 @@ func (s *Service) plan(ctx context.Context, st *store.Stack, toVersion string) (
 	target, err := s.Template(ctx, tname, toVersion)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: target version: %w", st.Ref(), err)
-	}
-	ours, err := ReadRepository(ctx, st.Repository)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", st.Ref(), err)
 	}
 	return upgrade.NewPlan(ctx, upgrade.Input{
 		Stack: upgrade.Stack{Namespace: st.Namespace, Owner: st.Owner, Values: st.Values},

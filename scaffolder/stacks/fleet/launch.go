@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -35,8 +34,6 @@ type LaunchOptions struct {
 	// Repositories is the directory under which each stack gets its bare
 	// repository, NAMESPACE/NAME.git.
 	Repositories string
-	// Catalog receives the stack's entities.
-	Catalog Publisher
 }
 
 // LaunchAction returns the stackyard:stack:launch action that the Template
@@ -180,25 +177,21 @@ func (a launch) Run(ctx context.Context, ac *actions.Context) error {
 	out := pub.Outputs()
 
 	// 4. Register the entities under the stack's own provider.
-	key := locationKey(repoPath)
-	refs := make([]string, 0, len(res.Entities))
-	for _, e := range res.Entities {
-		e.SetAnnotation(model.AnnotationManagedByLocation, key)
-		e.SetAnnotation(model.AnnotationManagedByOriginLocation, key)
-		refs = append(refs, e.Ref().String())
-	}
 	provider := StackProvider(ns, name)
-	if err := a.opts.Catalog.PublishProvided(ctx, provider, res.Entities); err != nil {
-		return fmt.Errorf("register the entities of %s/%s: %w", ns, name, err)
+	refs, err := a.fleet.publishEntities(ctx, ns, name, repoPath, res.Entities)
+	if err != nil {
+		return err
 	}
 	ac.Logf("Registered %s", strings.Join(refs, ", "))
 
 	// 5. Record the stack: the given values only, never secrets.
 	st := &store.Stack{Namespace: ns, Name: name, Template: t.Ref(), Version: t.Version, Digest: t.Digest,
 		Values: t.StorableValues(res.Given), Repository: repoPath, Owner: owner, Lifecycle: lifecycle, EntityRefs: refs,
-		History: []store.Event{{At: time.Now().UTC().Truncate(time.Millisecond), Action: "launched", By: ac.User.Ref, To: t.Version}}}
-	if err := a.fleet.store.Create(ctx, st); err != nil {
-		_ = a.opts.Catalog.PublishProvided(context.WithoutCancel(ctx), provider, nil)
+		History: []store.Event{{At: now(), Action: "launched", By: ac.User.Ref, To: t.Version}}}
+	if err := a.fleet.record(ctx, ac.User.Ref, st); err != nil {
+		if c := a.fleet.opts.Catalog; c != nil {
+			_ = c.PublishProvided(context.WithoutCancel(ctx), provider, nil)
+		}
 		return err
 	}
 	published = true

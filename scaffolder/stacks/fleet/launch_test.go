@@ -42,13 +42,13 @@ func TestLaunch_SecretsNotStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := store.New(g)
-	fl, err := New(ctx, st, Options{Sources: []string{src}})
+	cat := &fakeCatalog{provided: map[string][]model.Entity{}}
+	fl, err := New(ctx, st, Options{Sources: []string{src}, Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := &fakeCatalog{provided: map[string][]model.Entity{}}
 	repos := t.TempDir()
-	a := fl.LaunchAction(LaunchOptions{Repositories: repos, Catalog: cat})
+	a := fl.LaunchAction(LaunchOptions{Repositories: repos})
 	run := func() error {
 		return a.Run(ctx, &actions.Context{Workspace: t.TempDir(), User: actions.User{Ref: "user:default/sam"}, Input: map[string]any{
 			"template": "web-service", "version": "2.0.0",

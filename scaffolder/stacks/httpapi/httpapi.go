@@ -21,6 +21,9 @@ func Register(g *echo.Group, svc *fleet.Service) {
 	g.GET("/v1/stacks", h.stacks)
 	g.GET("/v1/stacks/:namespace/:name", h.stack)
 	g.POST("/v1/stacks/:namespace/:name/plan", h.plan)
+	g.POST("/v1/stacks/:namespace/:name/upgrade", h.upgrade)
+	g.POST("/v1/templates/:name/rollouts", h.startRollout)
+	g.GET("/v1/rollouts/:id", h.rollout)
 }
 
 type handler struct{ svc *fleet.Service }
@@ -87,4 +90,36 @@ func (h *handler) plan(c echo.Context) error {
 		return err
 	}
 	return httpx.JSON(c, http.StatusOK, p)
+}
+
+func (h *handler) upgrade(c echo.Context) error {
+	var req fleet.UpgradeRequest
+	if err := httpx.BindJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := h.svc.Upgrade(c.Request().Context(), c.Param("namespace"), c.Param("name"), req)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(c, http.StatusAccepted, res)
+}
+
+func (h *handler) startRollout(c echo.Context) error {
+	var req fleet.RolloutRequest
+	if err := httpx.BindJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := h.svc.StartRollout(c.Request().Context(), c.Param("name"), req)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(c, http.StatusAccepted, r)
+}
+
+func (h *handler) rollout(c echo.Context) error {
+	r, err := h.svc.Rollout(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(c, http.StatusOK, r)
 }

@@ -14,6 +14,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/stackyard/stackyard/internal/db"
 	"github.com/stackyard/stackyard/internal/errs"
 )
 
@@ -129,7 +130,13 @@ func (s *Store) Create(ctx context.Context, st *Stack) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return db.RunTxHook(ctx, tx)
+	})
+	if err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return fmt.Errorf("create stack %s: %w", st.Ref(), errs.ErrConflict)
 		}
@@ -146,17 +153,19 @@ func (s *Store) Update(ctx context.Context, st *Stack) error {
 	if err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Model(&row{}).Where("namespace = ? AND name = ?", st.Namespace, st.Name).
-		Updates(map[string]any{"template": r.Template, "version": r.Version, "digest": r.Digest,
-			"stack_values": r.StackValues, "repository": r.Repository, "owner_ref": r.OwnerRef,
-			"lifecycle": r.Lifecycle, "entity_refs": r.EntityRefs, "history": r.History, "updated_at": r.UpdatedAt})
-	if res.Error != nil {
-		return fmt.Errorf("update stack %s: %w", st.Ref(), res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("update stack %s: %w", st.Ref(), errs.ErrNotFound)
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&row{}).Where("namespace = ? AND name = ?", st.Namespace, st.Name).
+			Updates(map[string]any{"template": r.Template, "version": r.Version, "digest": r.Digest,
+				"stack_values": r.StackValues, "repository": r.Repository, "owner_ref": r.OwnerRef,
+				"lifecycle": r.Lifecycle, "entity_refs": r.EntityRefs, "history": r.History, "updated_at": r.UpdatedAt})
+		if res.Error != nil {
+			return fmt.Errorf("update stack %s: %w", st.Ref(), res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("update stack %s: %w", st.Ref(), errs.ErrNotFound)
+		}
+		return db.RunTxHook(ctx, tx)
+	})
 }
 
 // Get returns one stack or ErrNotFound.
