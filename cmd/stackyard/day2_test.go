@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/stackyard/stackyard/internal/gittest"
 )
 
 // templateRepo is a platform team's template source: a git repository
@@ -49,68 +49,13 @@ func (r *templateRepo) release(version string) {
 	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := wt.Commit("web-service "+version, &git.CommitOptions{Author: sig("Platform"), AllowEmptyCommits: true})
+	h, err := wt.Commit("web-service "+version, &git.CommitOptions{Author: gittest.Signature("platform"), AllowEmptyCommits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.repo.CreateTag(version, h, nil); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func sig(name string) *object.Signature {
-	return &object.Signature{Name: name, Email: strings.ToLower(name) + "@example.com", When: time.Now()}
-}
-
-// ownerEdit clones a stack repository, rewrites one file and pushes the
-// commit to main, as a stack's owner does on Day 2.
-func ownerEdit(t *testing.T, repoPath, file string, edit func(string) string) {
-	t.Helper()
-	dir := t.TempDir()
-	repo, err := git.PlainClone(dir, false, &git.CloneOptions{URL: repoPath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, file), []byte(edit(string(data))), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	wt, _ := repo.Worktree()
-	if _, err := wt.Add(file); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wt.Commit("Owner edit of "+file, &git.CommitOptions{Author: sig("Owner")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := repo.Push(&git.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// fileAt returns a file of a bare repository at a branch.
-func fileAt(t *testing.T, repoPath, branch, file string) (string, *object.Commit) {
-	t.Helper()
-	repo, err := git.PlainOpen(repoPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := repo.Reference(plumbing.NewBranchReferenceName(branch), true)
-	if err != nil {
-		t.Fatalf("%s of %s: %v", branch, repoPath, err)
-	}
-	c, err := repo.CommitObject(ref.Hash())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := c.File(file)
-	if err != nil {
-		return "", c
-	}
-	text, _ := f.Contents()
-	return text, c
 }
 
 // waitFor polls fn until it holds.
@@ -173,10 +118,10 @@ stacks:
 	ordersRepo := filepath.Join(repos, "default", "orders.git")
 
 	// The owner of orders raises its log level in the repository.
-	ownerEdit(t, ordersRepo, "app/config.json", func(s string) string {
+	gittest.Edit(t, ordersRepo, "app/config.json", func(s string) string {
 		return strings.Replace(s, `"logLevel": "info"`, `"logLevel": "debug"`, 1)
 	})
-	if text, _ := fileAt(t, ordersRepo, "main", "app/config.json"); !strings.Contains(text, `"debug"`) {
+	if text := gittest.File(t, ordersRepo, "main", "app/config.json"); !strings.Contains(text, `"debug"`) {
 		t.Fatalf("the owner edit did not land: %s", text)
 	}
 
@@ -261,14 +206,15 @@ stacks:
 	if status, events := waitTask(t, srv.URL, started["taskId"].(string)); status != "completed" {
 		t.Fatalf("upgrade task = %s: %s", status, events)
 	}
-	config, head := fileAt(t, ordersRepo, "main", "app/config.json")
-	pdb, _ := fileAt(t, ordersRepo, "main", "deploy/pdb.yaml")
-	deployment, _ := fileAt(t, ordersRepo, "main", "deploy/deployment.yaml")
+	head := gittest.Head(t, ordersRepo, "main")
+	config := gittest.File(t, ordersRepo, "main", "app/config.json")
+	pdb := gittest.File(t, ordersRepo, "main", "deploy/pdb.yaml")
+	deployment := gittest.File(t, ordersRepo, "main", "deploy/deployment.yaml")
 	if !strings.HasPrefix(head.Message, "Upgrade web-service 1.0.0 → 2.0.0") || !strings.Contains(config, `"debug"`) ||
 		!strings.Contains(pdb, "minAvailable: 1") || !strings.Contains(deployment, "readinessProbe") {
 		t.Fatalf("main after the upgrade: %q\nconfig.json %s\npdb.yaml %s", head.Message, config, pdb)
 	}
-	if _, branch := fileAt(t, ordersRepo, "stackyard/upgrade-2.0.0", "README.md"); branch.Hash != head.Hash {
+	if branch := gittest.Head(t, ordersRepo, "stackyard/upgrade-2.0.0"); branch.Hash != head.Hash {
 		t.Fatalf("main %s is not the upgrade branch %s", head.Hash, branch.Hash)
 	}
 	st := getJSON(t, "GET", base+"/stacks/default/orders", "", 200)

@@ -292,3 +292,52 @@ func TestStacksAPI_Fleet(t *testing.T) {
 	getJSON(t, "GET", api+"/nope/fleet", "", 404)
 	getJSON(t, "GET", api+"/web-service/fleet?toVersion=9.9.9", "", 404)
 }
+
+// TestStacksAPI_UpgradeAndRolloutNeedOwnership: upgrading a stack needs
+// its ownership (a member of the owning group, directly or through a
+// parent group, or an admin), rolling a template out needs the
+// template's (the platform team's); every decision is audited, and the
+// upgrade task is readable by the stack's owners.
+func TestStacksAPI_UpgradeAndRolloutNeedOwnership(t *testing.T) {
+	s := startAuthServerWith(t, stacksConfig())
+	recordStack(t, checkoutStack(t, "group:default/engineering"))
+	stack := "/api/stacks/v1/stacks/default/checkout"
+	status, data := s.as("dana", "POST", stack+"/plan", map[string]any{"toVersion": "2.0.0"})
+	var plan struct{ Digest string }
+	if err := json.Unmarshal(data, &plan); status != 200 || err != nil || plan.Digest == "" {
+		t.Fatalf("plan = %d %s", status, data)
+	}
+	body := map[string]any{"toVersion": "2.0.0", "planDigest": plan.Digest}
+
+	status, data = s.as("sam", "POST", stack+"/upgrade", body)
+	s.expect(status, data, false, 202, "stacks.stack.upgrade", "group:default/engineering")
+	s.expectAudit("stack:default/checkout", "user:default/sam", "stacks.stack.upgrade", "denied")
+	status, data = s.as("dana", "POST", stack+"/upgrade", body)
+	s.expect(status, data, true, 202, "", "")
+	s.expectAudit("stack:default/checkout", "user:default/dana", "stacks.stack.upgrade", "allowed")
+	var started struct{ TaskID string }
+	_ = json.Unmarshal(data, &started)
+	if status, _ := s.as("paul", "GET", "/api/scaffolder/v2/tasks/"+started.TaskID, nil); status != 200 {
+		t.Errorf("a member of the owning group's child reads the upgrade task = %d, want 200", status)
+	}
+	if status, _ := s.as("sam", "GET", "/api/scaffolder/v2/tasks/"+started.TaskID, nil); status != 404 {
+		t.Errorf("a non-owner reads the upgrade task = %d, want 404", status)
+	}
+
+	rollouts := "/api/stacks/v1/templates/web-service/rollouts"
+	status, data = s.as("dana", "POST", rollouts, map[string]any{"toVersion": "2.0.0", "maxConcurrent": 2})
+	s.expect(status, data, false, 202, "stacks.template.rollout", "group:default/platform")
+	s.expectAudit("template:default/web-service", "user:default/dana", "stacks.template.rollout", "denied")
+	status, data = s.as("ada", "POST", rollouts, map[string]any{"toVersion": "2.0.0", "maxConcurrent": 2})
+	s.expect(status, data, true, 202, "", "")
+	s.expectAudit("template:default/web-service", "user:default/ada", "stacks.template.rollout", "allowed")
+	var r struct{ ID, Status string }
+	_ = json.Unmarshal(data, &r)
+	if status, data := s.as("sam", "GET", "/api/stacks/v1/rollouts/"+r.ID, nil); status != 200 || !strings.Contains(string(data), `"status":"pending"`) {
+		t.Errorf("reading a rollout = %d %s", status, data)
+	}
+	status, data = s.as("ada", "POST", rollouts, map[string]any{"maxConcurrent": 99})
+	if name, _ := errorOf(data); status != 400 || name != "InputError" {
+		t.Errorf("maxConcurrent 99 = %d %s", status, data)
+	}
+}
