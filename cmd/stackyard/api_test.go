@@ -37,7 +37,7 @@ catalog:
 
 // startWired builds the server exactly as serve does (build), from config
 // text and a fresh test database, and serves it until the test ends.
-func startWired(t *testing.T, cfgYAML string) *httptest.Server {
+func startWired(t testing.TB, cfgYAML string) *httptest.Server {
 	t.Helper()
 	t.Setenv("STACKYARD_DATABASE_URL", dbtest.URL(t))
 	cfg, err := config.Parse([]byte(cfgYAML))

@@ -33,7 +33,7 @@ catalog:
 scaffolder: {concurrency: 0}
 `
 
-func getJSON(t *testing.T, method, url, body string, want int) map[string]any {
+func getJSON(t testing.TB, method, url, body string, want int) map[string]any {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
@@ -112,16 +112,27 @@ func TestStacksAPI_TemplatesVersionsAndCatalog(t *testing.T) {
 // values, committed, then the owner's edit of README.md committed on top.
 func stackRepo(t *testing.T, values map[string]any) string {
 	t.Helper()
+	return stackRepoOf(t, webService(t, "1.0.0"), values)
+}
+
+// webService loads a version of the web-service example.
+func webService(t testing.TB, version string) *stacks.Template {
 	ctx := context.Background()
 	src, err := stacks.OpenSource(ctx, mustAbs("../../schemas/stacks/web-service"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := src.Load(ctx, "1.0.0", stacks.Options{})
+	tpl, err := src.Load(ctx, version, stacks.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := tpl.Render(ctx, stacks.Input{Values: values})
+	return tpl
+}
+
+// stackRepoOf is stackRepo on a loaded template version.
+func stackRepoOf(t testing.TB, tpl *stacks.Template, values map[string]any) string {
+	t.Helper()
+	res, err := tpl.Render(context.Background(), stacks.Input{Values: values})
 	if err != nil {
 		t.Fatal(err)
 	}

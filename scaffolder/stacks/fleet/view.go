@@ -2,8 +2,11 @@ package fleet
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	"sync"
 
+	"github.com/stackyard/stackyard/scaffolder/stacks/store"
 	"github.com/stackyard/stackyard/scaffolder/stacks/upgrade"
 )
 
@@ -73,19 +76,19 @@ func (s *Service) Fleet(ctx context.Context, name, toVersion string) (*Fleet, er
 	for _, g := range Groups {
 		f.Groups[g] = &FleetGroup{Owners: []string{}, Stacks: []FleetStack{}}
 	}
-	for _, st := range list {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	plans := s.planAll(ctx, list, toVersion)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, st := range list {
 		fs := FleetStack{Stack: st.Ref(), Owner: st.Owner, Version: st.Version}
 		group := GroupFailed
-		p, err := s.plan(ctx, st, toVersion)
-		if err != nil {
-			fs.Error = err.Error()
+		if p := plans[i]; p.err != nil {
+			fs.Error = p.err.Error()
 		} else {
-			group = groupOf(p)
-			fs.PlanDigest, fs.Blockers = p.Digest, len(p.Blockers)
-			for _, fc := range p.Files {
+			group = groupOf(p.plan)
+			fs.PlanDigest, fs.Blockers = p.plan.Digest, len(p.plan.Blockers)
+			for _, fc := range p.plan.Files {
 				fs.Conflicts += fc.Conflicts
 			}
 		}
@@ -99,6 +102,52 @@ func (s *Service) Fleet(ctx context.Context, name, toVersion string) (*Fleet, er
 		}
 	}
 	return f, nil
+}
+
+type planResult struct {
+	plan *upgrade.Plan
+	err  error
+}
+
+// planAll plans every stack on all cores; results are in list order. The
+// plans keep only what a fleet view reads, so a big fleet's files and
+// diffs do not pile up.
+func (s *Service) planAll(ctx context.Context, list []*store.Stack, toVersion string) []planResult {
+	out := make([]planResult, len(list))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(list)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				p, err := s.plan(ctx, list[i], toVersion)
+				if p != nil {
+					p = &upgrade.Plan{Status: p.Status, BlockedBy: p.BlockedBy, Digest: p.Digest, Blockers: p.Blockers, Files: conflictsOnly(p.Files)}
+				}
+				out[i] = planResult{p, err}
+			}
+		}()
+	}
+	for i := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func conflictsOnly(files []upgrade.FileChange) []upgrade.FileChange {
+	var out []upgrade.FileChange
+	for _, f := range files {
+		if f.Conflicts > 0 {
+			out = append(out, upgrade.FileChange{Path: f.Path, Conflicts: f.Conflicts})
+		}
+	}
+	return out
 }
 
 func groupOf(p *upgrade.Plan) string {
