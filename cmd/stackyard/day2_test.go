@@ -258,4 +258,33 @@ stacks:
 		t.Fatalf("up-to-date after the rollout = %v", got)
 	}
 	getJSON(t, "GET", base+"/rollouts/nope", "", 404)
+
+	// The owner of orders edits on 2.0.0, then rolls the upgrade back: the
+	// revert undoes the template's changes and keeps both owner edits.
+	gittest.Edit(t, ordersRepo, "deploy/service.yaml", func(s string) string { return s + "# team-payments: keep port 80\n" })
+	back := getJSON(t, "POST", base+"/stacks/default/orders/rollback", "", 202)
+	if status, events := waitTask(t, srv.URL, back["taskId"].(string)); status != "completed" || back["toVersion"] != "1.0.0" {
+		t.Fatalf("rollback %v = %s: %s", back, status, events)
+	}
+	head = gittest.Head(t, ordersRepo, "main")
+	if !strings.HasPrefix(head.Message, "Roll web-service back 2.0.0 → 1.0.0") ||
+		gittest.File(t, ordersRepo, "main", "deploy/pdb.yaml") != "" ||
+		strings.Contains(gittest.File(t, ordersRepo, "main", "deploy/deployment.yaml"), "readinessProbe") ||
+		!strings.Contains(gittest.File(t, ordersRepo, "main", "app/config.json"), `"debug"`) ||
+		!strings.Contains(gittest.File(t, ordersRepo, "main", "deploy/service.yaml"), "keep port 80") {
+		t.Fatalf("main after the rollback: %q", head.Message)
+	}
+	st = getJSON(t, "GET", base+"/stacks/default/orders", "", 200)
+	hist = st["history"].([]any)
+	if st["version"] != "1.0.0" || hist[len(hist)-1].(map[string]any)["action"] != "rolled-back" || fmt.Sprint(st["values"]) != fmt.Sprint(map[string]any{"name": "orders", "owner": "group:default/team-payments", "replicas": 3}) {
+		t.Fatalf("orders after the rollback = %v", st)
+	}
+	waitFor(t, "orders' Component back at template-version 1.0.0", func() bool {
+		e := waitEntity(t, srv.URL, "component/default/orders")
+		return e["metadata"].(map[string]any)["annotations"].(map[string]any)["backstage.io/template-version"] == "1.0.0"
+	})
+	again := getJSON(t, "POST", base+"/stacks/default/orders/rollback", "", 409)
+	if !strings.Contains(again["error"].(map[string]any)["message"].(string), "no upgrade to roll back") {
+		t.Fatalf("second rollback = %v", again)
+	}
 }

@@ -335,6 +335,13 @@ func TestStacksAPI_UpgradeAndRolloutNeedOwnership(t *testing.T) {
 		t.Errorf("a non-owner reads the upgrade task = %d, want 404", status)
 	}
 
+	status, data = s.as("sam", "POST", stack+"/rollback", nil)
+	s.expect(status, data, false, 202, "stacks.stack.rollback", "group:default/engineering")
+	s.expectAudit("stack:default/checkout", "user:default/sam", "stacks.stack.rollback", "denied")
+	if status, data := s.as("dana", "POST", stack+"/rollback", nil); status != 409 {
+		t.Errorf("an owner rolls back a stack that was never upgraded = %d %s, want 409", status, data)
+	}
+
 	rollouts := "/api/stacks/v1/templates/web-service/rollouts"
 	status, data = s.as("dana", "POST", rollouts, map[string]any{"toVersion": "2.0.0", "maxConcurrent": 2})
 	s.expect(status, data, false, 202, "stacks.template.rollout", "group:default/platform")

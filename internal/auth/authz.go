@@ -31,6 +31,9 @@ const (
 	StackLaunch = "stacks.stack.launch"
 	// StackUpgrade upgrades a stack; it needs the stack's ownership.
 	StackUpgrade = "stacks.stack.upgrade"
+	// StackRollback undoes a stack's last upgrade; it needs the stack's
+	// ownership.
+	StackRollback = "stacks.stack.rollback"
 	// StackRollout rolls a template version out to its stacks; it needs
 	// the template's ownership (the platform team) or an admin group.
 	StackRollout = "stacks.template.rollout"

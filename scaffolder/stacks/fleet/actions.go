@@ -17,10 +17,10 @@ const (
 	RolloutAction = "stackyard:stack:rollout"
 )
 
-// Actions returns the upgrade and rollout actions, which run the tasks
-// Upgrade and StartRollout submit.
+// Actions returns the upgrade, rollout and rollback actions, which run the
+// tasks Upgrade, StartRollout and Rollback submit.
 func (s *Service) Actions() []actions.Action {
-	return []actions.Action{upgradeAction{s}, rolloutAction{s}}
+	return []actions.Action{upgradeAction{s}, rolloutAction{s}, rollbackAction{s}}
 }
 
 type upgradeAction struct{ fleet *Service }
@@ -46,18 +46,9 @@ func (upgradeAction) Describe() actions.Description {
 }
 
 func (a upgradeAction) Run(ctx context.Context, ac *actions.Context) error {
-	ref, _ := ac.Input["stack"].(string)
 	version, _ := ac.Input["toVersion"].(string)
 	digest, _ := ac.Input["planDigest"].(string)
-	ns, name, ok := cut(ref)
-	if !ok {
-		return errs.Input("stack %q must be NAMESPACE/NAME", ref)
-	}
-	st, err := a.fleet.store.Get(ctx, ns, name)
-	if err != nil {
-		return err
-	}
-	dir, err := actions.SafeJoin(ac.Workspace, "repository")
+	st, dir, err := a.fleet.taskStack(ctx, ac)
 	if err != nil {
 		return err
 	}
@@ -70,6 +61,54 @@ func (a upgradeAction) Run(ctx context.Context, ac *actions.Context) error {
 	ac.Output("commit", res.Commit)
 	ac.Output("merged", res.Merged)
 	return nil
+}
+
+type rollbackAction struct{ fleet *Service }
+
+func (rollbackAction) Describe() actions.Description {
+	str := func(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
+	return actions.Description{
+		ID: RollbackAction,
+		Description: "Undoes a stack's last upgrade: reverts its commit on the default branch (keeping the owner's later edits), " +
+			"then restores the previous version, values and entities.",
+		Input: actions.Schema(map[string]any{
+			"stack": str("NAMESPACE/NAME of the stack"),
+			"from":  str("The version the stack is on, which the rollback undoes"),
+			"to":    str("The version it goes back to"),
+		}, "stack", "from"),
+		Output: actions.Schema(map[string]any{"commit": str("The revert commit"), "branch": str("The branch of a conflicting revert")}),
+	}
+}
+
+func (a rollbackAction) Run(ctx context.Context, ac *actions.Context) error {
+	st, dir, err := a.fleet.taskStack(ctx, ac)
+	if err != nil {
+		return err
+	}
+	from, _ := ac.Input["from"].(string)
+	res, err := a.fleet.rollback(ctx, st, from, applyOptions{By: ac.User.Ref, Workdir: dir, Logf: ac.Logf})
+	if err != nil {
+		return err
+	}
+	ac.Output("commit", res.Commit)
+	ac.Output("branch", res.Branch)
+	return nil
+}
+
+// taskStack reads the stack a task's input names and the workspace
+// directory to clone it into.
+func (s *Service) taskStack(ctx context.Context, ac *actions.Context) (*store.Stack, string, error) {
+	ref, _ := ac.Input["stack"].(string)
+	ns, name, ok := cut(ref)
+	if !ok {
+		return nil, "", errs.Input("stack %q must be NAMESPACE/NAME", ref)
+	}
+	st, err := s.store.Get(ctx, ns, name)
+	if err != nil {
+		return nil, "", err
+	}
+	dir, err := actions.SafeJoin(ac.Workspace, "repository")
+	return st, dir, err
 }
 
 type rolloutAction struct{ fleet *Service }

@@ -31,6 +31,8 @@ type Applied struct {
 	// record moved to the new version and its entities were republished.
 	Merged bool   `json:"merged"`
 	Note   string `json:"note,omitempty"`
+	// Base is the head of the default branch the upgrade started from.
+	Base string `json:"-"`
 }
 
 // applyOptions tune apply.
@@ -74,7 +76,7 @@ func (s *Service) apply(ctx context.Context, st *store.Stack, toVersion string, 
 	if err := checkPlan(p, o.Digest); err != nil {
 		return nil, err
 	}
-	out := &Applied{Status: p.Status}
+	out := &Applied{Status: p.Status, Base: head.Hash().String()}
 	if o.OnlyReady && p.Status != upgrade.StatusReady {
 		out.Note = "not ready: " + string(p.Status)
 		return out, nil
@@ -125,14 +127,25 @@ func (s *Service) recordUpgrade(ctx context.Context, st *store.Stack, p *upgrade
 	if a.Commit != "" {
 		note = "commit " + a.Commit
 	}
-	// The upgrade was authorised when its task was created; this records
-	// what it changed, in the same transaction as the change.
-	c := stackChange(auth.StackUpgrade, st)
-	c.Open = true
+	prev := &store.Snapshot{Version: st.Version, Digest: st.Digest, Values: st.Values, EntityRefs: st.EntityRefs, Commit: a.Base}
 	st.Version, st.Digest, st.Values, st.EntityRefs = target.Version, target.Digest, p.Values.Given, refs
-	st.History = append(st.History, store.Event{At: now(), Action: "upgraded", By: by, From: p.From, To: p.To, Note: note})
-	c.After = stackChange(auth.StackUpgrade, st).Before
-	return s.opts.Audit.Do(asTaskUser(ctx, by), c, func(ctx context.Context) error { return s.store.Update(ctx, st) })
+	return s.recordChange(ctx, auth.StackUpgrade, st, store.Event{At: now(), Action: "upgraded", By: by, From: p.From, To: p.To,
+		Note: note, Commit: a.Commit, Previous: prev})
+}
+
+// recordChange appends ev to a changed stack's history and stores it,
+// with its audit record in the same transaction. The change was
+// authorised when its task was created, so the record is Open.
+func (s *Service) recordChange(ctx context.Context, permission string, st *store.Stack, ev store.Event) error {
+	old, err := s.store.Get(ctx, st.Namespace, st.Name)
+	if err != nil {
+		return err
+	}
+	c := stackChange(permission, old)
+	c.Open = true
+	c.After = stackChange(permission, st).Before
+	st.History = append(st.History, ev)
+	return s.opts.Audit.Do(asTaskUser(ctx, ev.By), c, func(ctx context.Context) error { return s.store.Update(ctx, st) })
 }
 
 // publishEntities registers a stack's entities under its own provider,
@@ -166,20 +179,34 @@ func proposal(p *upgrade.Plan) string {
 	return fmt.Sprintf("%d conflicting hunk(s) to resolve on the branch", n)
 }
 
-// commitPlan writes the plan's files on a new branch from HEAD, commits
-// them (an upgrade with no file changes still gets its commit) and
-// force-pushes the branch, which belongs to Stackyard.
+// commitPlan commits the plan's files to branch and pushes it.
 func commitPlan(ctx context.Context, repo *git.Repository, p *upgrade.Plan, branch string) (plumbing.Hash, error) {
+	msg := fmt.Sprintf("Upgrade %s %s → %s\n\nStackyard upgrade plan %s: %s\n", p.Template, p.From, p.To, p.Digest, p.Status)
+	return commitFiles(ctx, repo, p.Files, branch, msg)
+}
+
+// commitFiles writes files on branch, a new branch from HEAD unless it is
+// HEAD's own, commits them (with no change, an empty commit) and pushes
+// the branch: a Stackyard branch by force, HEAD's branch only as a
+// fast-forward, so a default branch that moved since the clone refuses it.
+func commitFiles(ctx context.Context, repo *git.Repository, files []upgrade.FileChange, branch, msg string) (plumbing.Hash, error) {
 	wt, err := repo.Worktree()
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	head, err := repo.Head()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
 	ref := plumbing.NewBranchReferenceName(branch)
-	if err := wt.Checkout(&git.CheckoutOptions{Branch: ref, Create: true}); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("create %s: %w", branch, err)
+	force := head.Name() != ref
+	if force {
+		if err := wt.Checkout(&git.CheckoutOptions{Branch: ref, Create: true}); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("create %s: %w", branch, err)
+		}
 	}
 	root := wt.Filesystem.Root()
-	for _, f := range p.Files {
+	for _, f := range files {
 		path, err := actions.SafeJoin(root, f.Path)
 		if err != nil {
 			return plumbing.ZeroHash, err
@@ -203,12 +230,14 @@ func commitPlan(ctx context.Context, repo *git.Repository, p *upgrade.Plan, bran
 		}
 	}
 	sig := &object.Signature{Name: "Stackyard", Email: "stackyard@stackyard.dev", When: time.Now()}
-	msg := fmt.Sprintf("Upgrade %s %s → %s\n\nStackyard upgrade plan %s: %s\n", p.Template, p.From, p.To, p.Digest, p.Status)
 	commit, err := wt.Commit(msg, &git.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true})
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("commit %s: %w", branch, err)
 	}
-	spec := gitconfig.RefSpec(fmt.Sprintf("+%s:%s", ref, ref))
+	spec := gitconfig.RefSpec(fmt.Sprintf("%s:%s", ref, ref))
+	if force {
+		spec = "+" + spec
+	}
 	err = repo.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []gitconfig.RefSpec{spec}})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return plumbing.ZeroHash, fmt.Errorf("push %s: %w", branch, err)

@@ -41,13 +41,23 @@ func ReadRepository(ctx context.Context, location string) (map[string][]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("read stack repository %s: %w", location, err)
 	}
-	commit, err := repo.CommitObject(head.Hash())
+	files, err := CommitFiles(ctx, repo, head.Hash())
 	if err != nil {
 		return nil, fmt.Errorf("read stack repository %s: %w", location, err)
 	}
+	return files, nil
+}
+
+// CommitFiles returns the files of one commit by slash-separated path; at
+// most stacks.MaxSourceBytes are read.
+func CommitFiles(ctx context.Context, repo *git.Repository, hash plumbing.Hash) (map[string][]byte, error) {
+	commit, err := repo.CommitObject(hash)
+	if err != nil {
+		return nil, err
+	}
 	tree, err := commit.Tree()
 	if err != nil {
-		return nil, fmt.Errorf("read stack repository %s: %w", location, err)
+		return nil, err
 	}
 	files := map[string][]byte{}
 	total := int64(0)
@@ -75,7 +85,7 @@ func ReadRepository(ctx context.Context, location string) (map[string][]byte, er
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read stack repository %s: %w", location, err)
+		return nil, err
 	}
 	return files, nil
 }

@@ -22,6 +22,7 @@ func Register(g *echo.Group, svc *fleet.Service) {
 	g.GET("/v1/stacks/:namespace/:name", h.stack)
 	g.POST("/v1/stacks/:namespace/:name/plan", h.plan)
 	g.POST("/v1/stacks/:namespace/:name/upgrade", h.upgrade)
+	g.POST("/v1/stacks/:namespace/:name/rollback", h.rollback)
 	g.POST("/v1/templates/:name/rollouts", h.startRollout)
 	g.GET("/v1/rollouts/:id", h.rollout)
 }
@@ -98,6 +99,14 @@ func (h *handler) upgrade(c echo.Context) error {
 		return err
 	}
 	res, err := h.svc.Upgrade(c.Request().Context(), c.Param("namespace"), c.Param("name"), req)
+	if err != nil {
+		return err
+	}
+	return httpx.JSON(c, http.StatusAccepted, res)
+}
+
+func (h *handler) rollback(c echo.Context) error {
+	res, err := h.svc.Rollback(c.Request().Context(), c.Param("namespace"), c.Param("name"))
 	if err != nil {
 		return err
 	}

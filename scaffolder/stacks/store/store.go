@@ -49,6 +49,20 @@ type Event struct {
 	From   string    `json:"from,omitempty"`
 	To     string    `json:"to,omitempty"`
 	Note   string    `json:"note,omitempty"`
+	// Commit is the commit the action made on the default branch, if any.
+	Commit string `json:"commit,omitempty"`
+	// Previous is what an upgrade replaced, kept so it can be rolled back.
+	Previous *Snapshot `json:"previous,omitempty"`
+}
+
+// Snapshot is a stack's state before an upgrade.
+type Snapshot struct {
+	Version    string         `json:"version"`
+	Digest     string         `json:"digest"`
+	Values     map[string]any `json:"values"`
+	EntityRefs []string       `json:"entityRefs"`
+	// Commit is the head of the default branch before the upgrade.
+	Commit string `json:"commit,omitempty"`
 }
 
 // Filter selects stacks; empty fields match all.

@@ -58,7 +58,26 @@ func (s side) is(o side) bool { return s.ok == o.ok && bytes.Equal(s.data, o.dat
 
 // mergeFiles merges every file either version renders, sorted by path.
 func (p *planner) mergeFiles() []FileChange {
-	base, theirs := p.base.FileMap(), p.theirs.FileMap()
+	return mergeTrees(p.base.FileMap(), p.in.Ours, p.theirs.FileMap(), markerLabels{
+		Ours:   "ours (repository)",
+		Base:   fmt.Sprintf("base (%s %s)", p.in.Base.Name, p.in.Base.Version),
+		Theirs: fmt.Sprintf("theirs (%s %s)", p.in.Target.Name, p.in.Target.Version),
+	})
+}
+
+// Revert undoes a change in the files the repository holds now (ours), as
+// git revert does: a 3-way merge from after the change (the base) to
+// before it (theirs). Files neither side has are left alone; edits made
+// since the change are kept, and an edit of a line the change made is a
+// conflict.
+func Revert(after, before, ours map[string][]byte, change string) []FileChange {
+	return mergeTrees(after, ours, before, markerLabels{
+		Ours: "ours (repository)", Base: "after " + change, Theirs: "before " + change,
+	})
+}
+
+// mergeTrees merges every file base or theirs has, sorted by path.
+func mergeTrees(base, ours, theirs map[string][]byte, l markerLabels) []FileChange {
 	var paths []string
 	for path := range base {
 		paths = append(paths, path)
@@ -69,16 +88,11 @@ func (p *planner) mergeFiles() []FileChange {
 		}
 	}
 	sort.Strings(paths)
-	l := markerLabels{
-		Ours:   "ours (repository)",
-		Base:   fmt.Sprintf("base (%s %s)", p.in.Base.Name, p.in.Base.Version),
-		Theirs: fmt.Sprintf("theirs (%s %s)", p.in.Target.Name, p.in.Target.Version),
-	}
 	out := make([]FileChange, 0, len(paths))
 	for _, path := range paths {
 		b, bok := base[path]
 		t, tok := theirs[path]
-		o, ook := p.in.Ours[path]
+		o, ook := ours[path]
 		fc := mergeFile(side{b, bok}, side{o, ook}, side{t, tok}, l)
 		if fc == nil {
 			continue
