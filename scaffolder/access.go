@@ -11,10 +11,9 @@ import (
 	"github.com/stackyard/stackyard/scaffolder/tasks"
 )
 
-// AnnotationLaunchers restricts who may launch a template: a comma- or
-// space-separated list of refs (groups by default, users with "user:"),
-// one of which the launcher must hold, directly or through parent groups.
-const AnnotationLaunchers = "stackyard.io/launchers"
+// AnnotationLaunchers restricts who may launch a template; one of its refs
+// must be held directly or through parent groups.
+const AnnotationLaunchers = model.AnnotationLaunchers
 
 // ownerOf returns the owner a launch names in its values, as a canonical
 // ref (a bare name is a group in the default namespace), or "".

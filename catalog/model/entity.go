@@ -16,6 +16,10 @@ const (
 	AnnotationSourceTemplate          = "backstage.io/source-template"
 	AnnotationTemplateVersion         = "backstage.io/template-version"
 	AnnotationStack                   = "stackyard.dev/stack"
+	// AnnotationLaunchers restricts who may launch a Template: a comma- or
+	// space-separated list of refs (groups by default, users with
+	// "user:"), one of which the launcher must hold.
+	AnnotationLaunchers = "stackyard.io/launchers"
 )
 
 // StatusProcessingError is the status item type of a processing failure.

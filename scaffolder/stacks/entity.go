@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/stackyard/stackyard/catalog/model"
 )
@@ -31,6 +32,10 @@ func (t *Template) TemplateEntity() model.Entity {
 	for _, tag := range t.Tags {
 		tags = append(tags, tag)
 	}
+	annotations := map[string]any{AnnotationVersion: t.Version, AnnotationDigest: t.Digest}
+	if len(t.Launchers) > 0 {
+		annotations[model.AnnotationLaunchers] = strings.Join(t.Launchers, ", ")
+	}
 	return model.Entity{
 		"apiVersion": "scaffolder.backstage.io/v1beta3",
 		"kind":       "Template",
@@ -41,10 +46,7 @@ func (t *Template) TemplateEntity() model.Entity {
 			"tags":        tags,
 			// Not backstage.io/template-version: the catalog policy reads
 			// that as "created from a template" and asks for the ref too.
-			"annotations": map[string]any{
-				AnnotationVersion: t.Version,
-				AnnotationDigest:  t.Digest,
-			},
+			"annotations": annotations,
 		},
 		"spec": map[string]any{
 			"type":       t.Type,

@@ -88,6 +88,9 @@ type Meta struct {
 	Type        string   `json:"type,omitempty"`
 	Changelog   string   `json:"changelog,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
+	// Launchers, when set, are the groups (or users) one of which a
+	// launcher must hold; published as the Template's stackyard.io/launchers.
+	Launchers []string `json:"launchers,omitempty"`
 }
 
 // Template is one compiled version of a stack template. It is safe for

@@ -11,6 +11,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/parse"
 	"github.com/stackyard/stackyard/internal/errs"
 )
@@ -285,5 +286,27 @@ func TestRender_Concurrent(t *testing.T) {
 		if err := <-errc; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestTemplateEntity_Launchers: template.launchers in the CUE becomes the
+// Template's stackyard.io/launchers annotation, which the scaffolder checks
+// at launch; a launcher that is not a ref breaks the contract.
+func TestTemplateEntity_Launchers(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(minimal, `owner: "group:default/platform"}`, `owner: "group:default/platform", launchers: ["group:default/team-a", "group:default/platform"]}`, 1)
+	tpl, err := compileSource(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tpl.TemplateEntity().Annotation(model.AnnotationLaunchers); got != "group:default/team-a, group:default/platform" {
+		t.Fatalf("launchers annotation = %q", got)
+	}
+	if plain, _ := compileSource(t, minimal, Options{}); plain.TemplateEntity().Annotation(model.AnnotationLaunchers) != "" {
+		t.Fatal("a template without launchers restricts launching")
+	}
+	bad := strings.Replace(minimal, `owner: "group:default/platform"}`, `owner: "group:default/platform", launchers: ["team-a"]}`, 1)
+	if _, err := compileSource(t, bad, Options{}); err == nil || !strings.Contains(err.Error(), "launchers") {
+		t.Fatalf("a launcher that is not a ref = %v", err)
 	}
 }

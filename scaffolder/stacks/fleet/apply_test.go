@@ -86,4 +86,3 @@ func TestApply_ConflictStaysOnBranch(t *testing.T) {
 		t.Fatalf("stale digest = %v", err)
 	}
 }
-
