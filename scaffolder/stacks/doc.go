@@ -17,6 +17,7 @@
 //		type?:        string          // the Backstage template type; "service"
 //		changelog?:   string          // what changed in this version
 //		tags?:        [...string]
+//		launchers?:   [...string]     // only holders of one of these refs may launch it
 //	}
 //	parameters: {                   // the form; name! and owner! required, the rest e.g.
 //		name!:        string & =~"^[a-z][a-z0-9-]{2,40}$"
