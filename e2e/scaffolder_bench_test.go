@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stackyard/stackyard/internal/procstat"
 )
 
 // benchTemplateYAML is the benchmark template: fetch:template of
@@ -129,7 +131,7 @@ func benchScaffolder(t *testing.T, s *scaffolderServer, label string, pid int) b
 		list = append(list, time.Since(start))
 	}
 	r.listP50, r.listP99 = pct(list, 0.5), pct(list, 0.99)
-	r.rssMiB = peakRSS(t, pid)
+	r.rssMiB = procstat.PeakRSSMiB(pid)
 	return r
 }
 
@@ -168,22 +170,6 @@ func readPID(t *testing.T, path string) int {
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
 	return pid
-}
-
-// peakRSS reads VmHWM of a process, in MiB.
-func peakRSS(t *testing.T, pid int) float64 {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024
-		}
-	}
-	return 0
 }
 
 // serveCatalogInfo serves a Component catalog-info.yaml under any path,

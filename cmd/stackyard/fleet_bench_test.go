@@ -6,13 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stackyard/stackyard/internal/db"
+	"github.com/stackyard/stackyard/internal/procstat"
 	stackstore "github.com/stackyard/stackyard/scaffolder/stacks/store"
 )
 
@@ -63,19 +61,5 @@ func BenchmarkFleetAPI(b *testing.B) {
 	}
 	b.ReportMetric(elapsed.Seconds(), "s/fleet")
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "stacks/s")
-	b.ReportMetric(vmHWM(), "peak-RSS-MiB")
-}
-
-// vmHWM is the peak resident set size of this process in MiB.
-func vmHWM() float64 {
-	data, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return float64(kb) / 1024
-		}
-	}
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return float64(m.Sys) / (1 << 20)
+	b.ReportMetric(procstat.PeakRSSMiB(0), "peak-RSS-MiB")
 }

@@ -1,15 +1,13 @@
 package upgrade
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stackyard/stackyard/internal/procstat"
 )
 
 // fleetSize is the number of stacks BenchmarkNewPlan_Fleet plans per op.
@@ -82,23 +80,6 @@ func BenchmarkNewPlan_Fleet(b *testing.B) {
 	}
 	elapsed := time.Since(start) / time.Duration(b.N)
 	b.ReportMetric(float64(fleetSize)/elapsed.Seconds(), "stacks/s")
-	b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
+	b.ReportMetric(procstat.PeakRSSMiB(0), "peak-RSS-MiB")
 	b.Logf("%d stacks in %s: %v", fleetSize, elapsed.Round(time.Millisecond), counts)
-}
-
-// peakRSSMiB reads the peak resident set size of the process (Linux).
-func peakRSSMiB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return float64(m.Sys) / (1 << 20)
-	}
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		if rest, ok := bytes.CutPrefix(line, []byte("VmHWM:")); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(string(rest)), " kB"))
-			return float64(kb) / 1024
-		}
-	}
-	return 0
 }
