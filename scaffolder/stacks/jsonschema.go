@@ -61,7 +61,19 @@ func (t *Template) pageSchema(title string, params []Param) Object {
 		s.Set("required", required)
 	}
 	s.Set("properties", props)
+	s.Set("ui:order", fieldOrder(props))
 	return s
+}
+
+// fieldOrder is the ui:order of an object's properties: the form draws
+// them in CUE declaration order even where the schema reaches it through
+// JSON that lost its key order.
+func fieldOrder(props Object) []string {
+	out := make([]string, len(props))
+	for i, m := range props {
+		out[i] = m.Key
+	}
+	return out
 }
 
 // schemaOf maps a CUE value to JSON Schema: its type, bounds, pattern,
@@ -119,6 +131,9 @@ func structSchema(v cue.Value, depth int) Object {
 		}
 	}
 	s.Set("properties", props)
+	if len(props) > 1 {
+		s.Set("ui:order", fieldOrder(props))
+	}
 	if len(required) > 0 {
 		s.Set("required", required)
 	}
