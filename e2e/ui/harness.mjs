@@ -1,6 +1,6 @@
-// Shared by the UI suites (ui.test.mjs, scaffolder.test.mjs): serves the
-// built stock Backstage app with serve.js, drives it in headless Debian
-// Chromium, and watches every request the page makes:
+// Shared by the UI suites (ui.test.mjs, scaffolder.test.mjs, stacks.test.mjs):
+// serves the built stock Backstage app with serve.js, drives it in headless
+// Debian Chromium, and watches every request the page makes:
 //
 //   - a Stackyard request that fails (HTTP >= 400, CORS, network) fails the
 //     running step at once, with the browser's console errors;
@@ -184,10 +184,10 @@ export function uiHarness({ artifacts, plugins = ['catalog'] }) {
   /**
    * Declares a test that fails as soon as a Stackyard request fails, rather
    * than when a wait for the content times out, and saves a screenshot and
-   * the page text when it fails.
+   * the page text when it fails. options go to node:test's it() (todo, skip).
    */
-  h.step = (name, fn) => {
-    it(name, async () => {
+  h.step = (name, fn, options = {}) => {
+    it(name, options, async () => {
       let reject;
       const failed = new Promise((_, r) => { reject = r; });
       failWaiters.add(reject);
@@ -244,4 +244,50 @@ export function uiHarness({ artifacts, plugins = ['catalog'] }) {
   };
 
   return h;
+}
+
+// The task page draws each step's state from its log events, as an icon:
+// CheckCircleOutline in the theme's green when completed, ErrorOutline in red
+// when failed, a spinner while processing, grey circles otherwise. (MUI's own
+// MuiStepLabel-completed class follows the stepper's active index instead.)
+const CHECK_CIRCLE_OUTLINE = 'M16.59 7.58L10 14.17l-3.59-3.58L5 12l5 5 8-8zM12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm0 18c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 8-3.58 8-8 8z';
+
+/**
+ * The step labels of a task page: name, whether it shows a spinner, its
+ * icon's colour and path, and whether that icon is the green check
+ * (completed) or red (failed).
+ */
+export async function taskSteps(page) {
+  const steps = await page.locator('[data-testid="step-label"]').evaluateAll(labels => labels.map(l => {
+    // Production builds suffix MUI class names (MuiStepLabel-label-4094).
+    const byClass = name => [...l.querySelectorAll('*')]
+      .find(e => [...e.classList].some(c => c === name || c.startsWith(`${name}-`)));
+    const icon = byClass('MuiStepLabel-iconContainer')?.firstElementChild;
+    const text = byClass('MuiStepLabel-label');
+    return {
+      name: text?.querySelector('div')?.textContent.trim(),
+      running: !!icon?.querySelector('[role="progressbar"]'),
+      color: icon ? getComputedStyle(icon).color : '',
+      iconPath: icon?.querySelector('svg path')?.getAttribute('d') ?? '',
+    };
+  }));
+  return steps.map(s => ({
+    ...s,
+    completed: !s.running && s.iconPath === CHECK_CIRCLE_OUTLINE && isGreen(s.color),
+    failed: !s.running && s.iconPath !== CHECK_CIRCLE_OUTLINE && isRed(s.color),
+  }));
+}
+
+const rgb = css => (css.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+
+/** Whether a CSS colour is a green (the theme's status.ok and success.main). */
+export function isGreen(css) {
+  const [r, g, b] = rgb(css);
+  return g > r + 40 && g > b + 20;
+}
+
+/** Whether a CSS colour is a red (the theme's status.error and error.main). */
+export function isRed(css) {
+  const [r, g, b] = rgb(css);
+  return r > g + 60 && r > b + 40;
 }

@@ -6,15 +6,24 @@
 #   2. that app built (`backstage-cli package build`, ~10 s) with this folder's
 #      app-config.yaml, which points catalog/scaffolder/stacks at Stackyard;
 #   3. this folder's own dependency, playwright-core (no browser download: the
-#      test drives Debian's /usr/bin/chromium).
+#      test drives Debian's /usr/bin/chromium);
+#   4. Stackyard's own Backstage plugin (<repo>/frontend-plugin) in that app:
+#      copied to app/plugins/stacks, linked as node_modules/@stackyard/
+#      backstage-plugin-stacks (it needs no package the app lacks, so no
+#      second npm install), and mounted by patching the copy's App.tsx: a
+#      "Stack" tab on the entity page of entities with the
+#      stackyard.dev/stack annotation, and /stacks. The stock ../shared app
+#      is never written. (TestUI_PluginUnit type-checks and unit-tests that
+#      copy with the app's tsc and jest.)
 #
 #   e2e/ui/setup.sh [APP_SRC]        default APP_SRC: <repo>/../shared/backstage-app
 #   export STACKYARD_UI_APP_DIR=$(e2e/ui/setup.sh)
 #
 # Idempotent and cached: the copy lives in $STACKYARD_UI_CACHE (default
 # /var/tmp)/stackyard-ui-app-<hash of the app's lockfile>, so npm ci runs once
-# per lockfile, and the build reruns only when app-config.yaml or the app's
-# sources change. Everything but the printed path goes to stderr.
+# per lockfile, and the build reruns only when app-config.yaml, the app's
+# sources or the plugin's change. Runs on one cache are serialized with
+# flock. Everything but the printed path goes to stderr.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -28,6 +37,11 @@ say() { printf 'setup.sh [%3ds]: %s\n' "$SECONDS" "$*" >&2; }
 hash=$(cat "$src/app/package-lock.json" "$src/app/package.json" | sha256sum | cut -c1-12)
 dir=${STACKYARD_UI_CACHE:-/var/tmp}/stackyard-ui-app-$hash
 app=$dir/app
+
+# One run at a time per cache: two would rewrite one app and one dist.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
 
 if [[ ! -f $dir/.installed ]]; then
   say "installing the app in $dir (npm ci, about 4.5 min on a cold cache)"
@@ -47,10 +61,53 @@ fi
 
 # The frontend reads its config at build time: bake ours in.
 cp "$here/app-config.yaml" "$app/app-config.yaml"
+
+# Stackyard's plugin, as a local package of the app (the refresh above has
+# just put back the stock App.tsx, so the patch applies to it every run).
+plugin_src=$root/frontend-plugin
+rm -rf "$app/plugins/stacks" "$app/node_modules/@stackyard"
+if [[ -f $plugin_src/package.json ]]; then
+  mkdir -p "$app/plugins/stacks" "$app/node_modules/@stackyard"
+  (cd "$plugin_src" && tar -cf - --exclude=./node_modules --exclude=./dist --exclude=./dist-types .) |
+    (cd "$app/plugins/stacks" && tar -xf -)
+  ln -s ../../plugins/stacks "$app/node_modules/@stackyard/backstage-plugin-stacks"
+  # Each anchor must be found exactly once, or the stock app changed shape.
+  node - "$app/src/App.tsx" <<'EOF'
+const fs = require('fs');
+const file = process.argv[2];
+let s = fs.readFileSync(file, 'utf8');
+const once = (anchor, replacement) => {
+  const n = s.split(anchor).length - 1;
+  if (n !== 1) throw new Error(`setup.sh: ${file}: expected ${JSON.stringify(anchor)} once, found it ${n} times`);
+  s = s.replace(anchor, replacement);
+};
+once("import { ScaffolderPage, scaffolderPlugin } from '@backstage/plugin-scaffolder';\n",
+  "import { ScaffolderPage, scaffolderPlugin } from '@backstage/plugin-scaffolder';\n" +
+  "import { EntityStackContent, isStackAvailable, StacksFleetPage, stacksPlugin } from '@stackyard/backstage-plugin-stacks';\n" +
+  "import StacksIcon from '@material-ui/icons/Layers';\n");
+once('  bindRoutes({ bind }) {\n',
+  '  bindRoutes({ bind }) {\n' +
+  '    bind(stacksPlugin.externalRoutes, { scaffolderTask: scaffolderPlugin.routes.ongoingTask });\n');
+once('    </EntityLayout.Route>\n  </EntityLayout>\n',
+  '    </EntityLayout.Route>\n' +
+  '    <EntityLayout.Route path="/stack" title="Stack" if={isStackAvailable}>\n' +
+  '      <EntityStackContent />\n' +
+  '    </EntityLayout.Route>\n' +
+  '  </EntityLayout>\n');
+once('    <Route path="/create" element={<ScaffolderPage />} />\n',
+  '    <Route path="/create" element={<ScaffolderPage />} />\n' +
+  '    <Route path="/stacks" element={<StacksFleetPage />} />\n');
+once('<SidebarItem icon={CreateComponentIcon} to="create" text="Create..." />\n',
+  '<SidebarItem icon={CreateComponentIcon} to="create" text="Create..." />\n' +
+  '          <SidebarItem icon={StacksIcon} to="stacks" text="Stacks" />\n');
+fs.writeFileSync(file, s);
+EOF
+fi
+
 stamp=$( (cat "$app/app-config.yaml" "$app/package.json" "$app/tsconfig.json"
-  find "$app/src" "$app/public" -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-64)
+  find "$app/src" "$app/public" "$app/plugins" -type f -print0 2>/dev/null | sort -z | xargs -0 cat) | sha256sum | cut -c1-64)
 if [[ "$(cat "$app/dist/.stackyard-build" 2>/dev/null)" != "$stamp" ]]; then
-  say "building the app with e2e/ui/app-config.yaml"
+  say "building the app with e2e/ui/app-config.yaml$([[ -d $app/plugins/stacks ]] && echo ' and frontend-plugin')"
   rm -rf "$app/dist"
   if ! (cd "$app" && npx --no-install backstage-cli package build) >"$dir/build.log" 2>&1; then
     tail -n 40 "$dir/build.log" >&2

@@ -1,0 +1,1 @@
+export { EntityStackContent } from './EntityStackContent';

@@ -1,0 +1,1 @@
+export { StacksFleetPage } from './StacksFleetPage';
