@@ -33,10 +33,10 @@ fuzz:
 	GO=$(GO) bash .ci/fuzz.sh $(FUZZTIME)
 
 e2e:
-	$(GO) test -count=1 -v ./e2e
+	$(GO) test -count=1 -timeout 30m -v ./e2e
 
 e2e-postgres: postgres-url
-	STACKYARD_TEST_DATABASE=postgres $(GO) test -count=1 -v ./e2e
+	STACKYARD_TEST_DATABASE=postgres $(GO) test -count=1 -timeout 30m -v ./e2e
 
 .PHONY: postgres-url
 postgres-url:
