@@ -349,10 +349,17 @@ func TestStacksAPI_UpgradeAndRolloutNeedOwnership(t *testing.T) {
 	status, data = s.as("ada", "POST", rollouts, map[string]any{"toVersion": "2.0.0", "maxConcurrent": 2})
 	s.expect(status, data, true, 202, "", "")
 	s.expectAudit("template:default/web-service", "user:default/ada", "stacks.template.rollout", "allowed")
-	var r struct{ ID, Status string }
+	var r struct{ ID, Status, TaskID string }
 	_ = json.Unmarshal(data, &r)
 	if status, data := s.as("sam", "GET", "/api/stacks/v1/rollouts/"+r.ID, nil); status != 200 || !strings.Contains(string(data), `"status":"pending"`) {
 		t.Errorf("reading a rollout = %d %s", status, data)
+	}
+	// The platform team may cancel the rollout's task; the rollout says so.
+	if status, data := s.as("ada", "POST", "/api/scaffolder/v2/tasks/"+r.TaskID+"/cancel", nil); status != 200 {
+		t.Fatalf("cancel the rollout task = %d %s", status, data)
+	}
+	if status, data := s.as("sam", "GET", "/api/stacks/v1/rollouts/"+r.ID, nil); status != 200 || !strings.Contains(string(data), `"status":"cancelled"`) {
+		t.Errorf("a rollout whose task was cancelled = %d %s", status, data)
 	}
 	status, data = s.as("ada", "POST", rollouts, map[string]any{"maxConcurrent": 99})
 	if name, _ := errorOf(data); status != 400 || name != "InputError" {

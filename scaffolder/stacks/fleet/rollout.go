@@ -102,9 +102,24 @@ func (s *Service) StartRollout(ctx context.Context, name string, req RolloutRequ
 	return r, nil
 }
 
-// Rollout returns one rollout; reading is open to every principal.
+// Rollout returns one rollout; reading is open to every principal. A
+// rollout whose task ended before it did (a crash the task could not
+// recover from, a cancel before it started) is reported as failed or
+// cancelled.
 func (s *Service) Rollout(ctx context.Context, id string) (*store.Rollout, error) {
-	return s.store.Rollout(ctx, id)
+	r, err := s.store.Rollout(ctx, id)
+	if err != nil || (r.Status != "pending" && r.Status != "running") || s.tasks == nil {
+		return r, err
+	}
+	st, err := s.tasks.Status(ctx, r.TaskID)
+	if err != nil || !st.Terminal() {
+		return r, nil
+	}
+	r.Status, r.Error = "failed", fmt.Sprintf("its task %s ended %s before the rollout finished", r.TaskID, st)
+	if st == tasks.StatusCancelled {
+		r.Status = "cancelled"
+	}
+	return r, nil
 }
 
 // runRollout plans every selected stack, skips those that are not ready

@@ -16,6 +16,7 @@ import (
 // Tasks starts tasks on the scaffolder engine; scaffolder.Service is one.
 type Tasks interface {
 	Submit(ctx context.Context, sub scaffolder.Submission) (string, error)
+	Status(ctx context.Context, id string) (tasks.Status, error)
 }
 
 // UseTasks sets the engine that runs upgrades and rollouts.
