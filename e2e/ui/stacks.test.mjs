@@ -327,9 +327,9 @@ describe('stock Backstage /create launches a CUE stack template from Stackyard',
     assert.equal(st.version, VERSION);
     assert.equal(st.owner, GIVEN.owner);
     assert.equal(st.lifecycle, defaults.lifecycle);
-    // The form sends every default too; the stack keeps only what differs
-    // from them, so a later version's new default still reaches it.
-    assert.deepEqual(st.values, { ...GIVEN, ...FIXED }, 'the stored values: the ones typed in, no defaults');
+    // The form sends every default along with what was typed; like copier's
+    // answers file, the stack keeps all the owner submitted.
+    assert.deepEqual(st.values, state.sent, 'the stored values: what the form submitted');
     assert.deepEqual(st.entityRefs, [`component:default/${NAME}`]);
     assert.equal(st.history.at(-1).action, 'launched');
 

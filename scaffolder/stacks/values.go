@@ -70,26 +70,6 @@ func (t *Template) StorableValues(values map[string]any) map[string]any {
 	return out
 }
 
-// LaunchValues are the values a launch records as given: StorableValues
-// without those equal to this version's default. The stock Backstage form
-// sends every default along with what the owner typed, and a default kept
-// apart lets a later version's new default reach the stack.
-func (t *Template) LaunchValues(values map[string]any) map[string]any {
-	out := t.StorableValues(values)
-	for k, v := range out {
-		if p, ok := t.Param(k); ok && p.HasDefault && sameJSON(p.Default, v) {
-			delete(out, k)
-		}
-	}
-	return out
-}
-
-func sameJSON(a, b any) bool {
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && string(ja) == string(jb)
-}
-
 func (t *Template) paramNames() []string {
 	names := make([]string, len(t.params))
 	for i, p := range t.params {

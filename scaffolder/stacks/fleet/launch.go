@@ -186,7 +186,7 @@ func (a launch) Run(ctx context.Context, ac *actions.Context) error {
 
 	// 5. Record the stack: the given values only, never secrets.
 	st := &store.Stack{Namespace: ns, Name: name, Template: t.Ref(), Version: t.Version, Digest: t.Digest,
-		Values: t.LaunchValues(res.Given), Repository: repoPath, Owner: owner, Lifecycle: lifecycle, EntityRefs: refs,
+		Values: t.StorableValues(res.Given), Repository: repoPath, Owner: owner, Lifecycle: lifecycle, EntityRefs: refs,
 		History: []store.Event{{At: now(), Action: "launched", By: ac.User.Ref, To: t.Version}}}
 	if err := a.fleet.record(ctx, ac.User.Ref, st); err != nil {
 		if c := a.fleet.opts.Catalog; c != nil {

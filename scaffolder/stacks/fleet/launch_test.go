@@ -25,8 +25,7 @@ func (c *fakeCatalog) PublishProvided(_ context.Context, provider string, ents [
 }
 
 // TestLaunch_SecretsNotStored: a @secret() value renders but is never
-// recorded with the stack, nor are values equal to the version's defaults;
-// launching the same name twice is a conflict.
+// recorded with the stack; launching the same name twice is a conflict.
 func TestLaunch_SecretsNotStored(t *testing.T) {
 	ctx := context.Background()
 	src := t.TempDir()
@@ -53,8 +52,7 @@ func TestLaunch_SecretsNotStored(t *testing.T) {
 	run := func() error {
 		return a.Run(ctx, &actions.Context{Workspace: t.TempDir(), User: actions.User{Ref: "user:default/sam"}, Input: map[string]any{
 			"template": "web-service", "version": "2.0.0",
-			"values": map[string]any{"name": "orders", "owner": "group:default/team-a", "apiToken": "s3cret",
-				"lifecycle": "experimental", "replicas": 2}, // defaults, as the stock form sends them
+			"values": map[string]any{"name": "orders", "owner": "group:default/team-a", "apiToken": "s3cret"},
 		}})
 	}
 	if err := run(); err != nil {
