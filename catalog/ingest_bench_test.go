@@ -1,20 +1,59 @@
 package catalog_test
 
 import (
+	"encoding/json"
 	"os"
 	"testing"
+
+	"github.com/stackyard/stackyard/catalog/model"
+	"github.com/stackyard/stackyard/catalog/query"
 )
 
 // BenchmarkIngest measures ingestion of a generated catalog file, from
 // registration until every entity is stitched and indexed. Point
 // STACKYARD_BENCH_FIXTURE at a file from peer-backstage's gen-fixtures.js.
 func BenchmarkIngest(b *testing.B) {
-	fixture := os.Getenv("STACKYARD_BENCH_FIXTURE")
-	if fixture == "" {
-		b.Skip("STACKYARD_BENCH_FIXTURE not set")
-	}
+	fixture := benchFixture(b)
 	for b.Loop() {
 		h := newHarness(b, "delete", fixture)
 		b.ReportMetric(float64(h.svc.Len()), "entities")
 	}
+}
+
+// BenchmarkReprocess measures one refresh of every entity of an ingested,
+// unchanged catalog, as the processing interval does: validation (cached
+// by content hash after the first pass) and hashing, with nothing written.
+func BenchmarkReprocess(b *testing.B) {
+	h := newHarness(b, "delete", benchFixture(b))
+	all, err := h.svc.Stream(h.ctx, query.ListRequest{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var refs []string
+	for data, err := range all {
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ent model.Entity
+		if err := json.Unmarshal(data, &ent); err != nil {
+			b.Fatal(err)
+		}
+		refs = append(refs, ent.Ref().String())
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := h.store.ScheduleRefresh(h.ctx, refs); err != nil {
+			b.Fatal(err)
+		}
+		h.settle(b)
+	}
+	b.ReportMetric(float64(len(refs)), "entities")
+}
+
+func benchFixture(b *testing.B) string {
+	fixture := os.Getenv("STACKYARD_BENCH_FIXTURE")
+	if fixture == "" {
+		b.Skip("STACKYARD_BENCH_FIXTURE not set")
+	}
+	return fixture
 }

@@ -29,6 +29,7 @@ import (
 type harness struct {
 	svc    *catalog.Service
 	engine *processing.Engine
+	store  *store.Store
 	ctx    context.Context
 }
 
@@ -60,7 +61,7 @@ func newHarness(t testing.TB, strategy string, files ...string) *harness {
 	if err := svc.Publish(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{svc: svc, engine: engine, ctx: ctx}
+	h := &harness{svc: svc, engine: engine, store: st, ctx: ctx}
 	h.settle(t)
 	return h
 }

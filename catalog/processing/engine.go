@@ -43,6 +43,7 @@ type Engine struct {
 	opts      Options
 	log       *slog.Logger
 	wake      chan struct{}
+	valid     *validCache
 }
 
 // New returns an engine; Run starts it.
@@ -50,7 +51,7 @@ func New(st *store.Store, v *schemas.Validator, opts Options, log *slog.Logger) 
 	if opts.Interval <= 0 {
 		opts.Interval = 100 * time.Second
 	}
-	return &Engine{store: st, validator: v, readers: opts.Readers, rules: opts.Rules, opts: opts, log: log, wake: make(chan struct{}, 1)}
+	return &Engine{store: st, validator: v, readers: opts.Readers, rules: opts.Rules, opts: opts, log: log, wake: make(chan struct{}, 1), valid: newValidCache()}
 }
 
 // Wake makes the engine look for work now instead of at its next tick.
@@ -114,7 +115,11 @@ func (e *Engine) stitchLoop(ctx context.Context, idle *atomic.Bool) {
 			idle.Store(false)
 			continue
 		}
-		empty++
+		if pending, err := e.store.StitchPending(ctx, time.Now().Add(restitchDelay)); err == nil && pending {
+			empty = 0 // delayed restitches are still to come
+		} else {
+			empty++
+		}
 		idle.Store(empty >= 2) // nothing due, even after a debounce interval
 		select {
 		case <-ctx.Done():
@@ -125,6 +130,13 @@ func (e *Engine) stitchLoop(ctx context.Context, idle *atomic.Bool) {
 
 // batchSize is how many entities one pass claims.
 const batchSize = 500
+
+// restitchDelay is how long the other ends of relations wait to be
+// stitched again while full batches are processed. Ingesting 100,000
+// entities otherwise stitched each group and system once per batch that
+// pointed at it, about as many stitches again as there are entities.
+// Smaller changes restitch at once, as before.
+const restitchDelay = 3 * time.Second
 
 // ProcessDue processes one batch of due entities and returns its size.
 func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
@@ -163,7 +175,11 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 	if len(results) == 0 {
 		return len(claimed), nil
 	}
-	conflicts, err := e.store.WriteResults(ctx, results)
+	var restitchAfter time.Duration
+	if len(claimed) == batchSize {
+		restitchAfter = restitchDelay // a large catalog is flowing in
+	}
+	conflicts, err := e.store.WriteResults(ctx, results, restitchAfter)
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package processing
 import (
 	"context"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -52,7 +53,7 @@ func (e *Engine) processOne(ctx context.Context, c store.Claimed) *outcome {
 	}
 	o.entity = ent
 	o.order = model.OrderOf(c.Unprocessed)
-	if fe := e.validator.Validate(docOf(ent)); len(fe) > 0 {
+	if fe := e.validate(c.Unprocessed, ent); len(fe) > 0 {
 		o.problems = append(o.problems, validationProblem(ent, fe))
 		return o
 	}
@@ -68,6 +69,20 @@ func (e *Engine) processOne(ctx context.Context, c store.Claimed) *outcome {
 		e.readLocation(ctx, o)
 	}
 	return o
+}
+
+// validate checks an entity against the CUE schemas, unless the same
+// unprocessed JSON passed before (validCache).
+func (e *Engine) validate(unprocessed []byte, ent model.Entity) []errs.FieldError {
+	key := sha256.Sum256(unprocessed)
+	if e.valid.has(key) {
+		return nil
+	}
+	fe := e.validator.Validate(docOf(ent))
+	if len(fe) == 0 {
+		e.valid.add(key)
+	}
+	return fe
 }
 
 func validationProblem(ent model.Entity, fe []errs.FieldError) Problem {

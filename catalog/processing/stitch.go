@@ -23,13 +23,14 @@ type Stitched struct {
 // replica takes it over.
 const stitchLease = 60 * time.Second
 
-// StitchDue stitches one batch of entities that are due and returns its
-// size.
+// StitchDue stitches one batch of entities that are marked, including the
+// restitches that WriteResults delayed, and returns its size.
 func (e *Engine) StitchDue(ctx context.Context) (int, error) {
-	return e.stitchDue(ctx, 0)
+	return e.stitchDue(ctx, -restitchDelay)
 }
 
-// stitchDue stitches entities whose mark is at least debounce old.
+// stitchDue stitches entities whose mark is at least debounce old; a
+// negative debounce takes marks that many seconds in the future too.
 func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, error) {
 	inputs, err := e.store.ClaimStitch(ctx, time.Now(), debounce, stitchLease, batchSize)
 	if err != nil || len(inputs) == 0 {

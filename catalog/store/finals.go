@@ -61,7 +61,7 @@ func (s *Store) deleteEntities(ctx context.Context, ids, refs []string) error {
 		return err
 	}
 	var withFinal []string
-	if err := inChunks(ids, func(chunk []string) error {
+	if err := inLists(ids, func(chunk []string) error {
 		var got []string
 		err := s.q(ctx).Raw("SELECT entity_id FROM final_entities WHERE entity_id IN ?", chunk).Scan(&got).Error
 		withFinal = append(withFinal, got...)
@@ -82,12 +82,12 @@ func (s *Store) deleteEntities(ctx context.Context, ids, refs []string) error {
 			return err
 		}
 	}
-	if err := inChunks(refs, func(chunk []string) error {
+	if err := inLists(refs, func(chunk []string) error {
 		return translate(s.q(ctx).Exec("DELETE FROM refresh_state_references WHERE source_entity_ref IN ?", chunk).Error)
 	}); err != nil {
 		return err
 	}
-	if err := inChunks(ids, func(chunk []string) error {
+	if err := inLists(ids, func(chunk []string) error {
 		return translate(s.q(ctx).Exec("DELETE FROM refresh_state WHERE entity_id IN ?", chunk).Error)
 	}); err != nil {
 		return err
@@ -146,7 +146,7 @@ func (s *Store) DeleteEntity(ctx context.Context, id string) error {
 		}
 		// The parents' next result may hash the same as their last one;
 		// forget it, so they write their children again.
-		if err := inChunks(parents, func(chunk []string) error {
+		if err := inLists(parents, func(chunk []string) error {
 			return translate(tx.q(ctx).Exec("UPDATE refresh_state SET result_hash = 'child-was-deleted' WHERE entity_ref IN ?", chunk).Error)
 		}); err != nil {
 			return err

@@ -52,7 +52,7 @@ RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
 		return nil, translate(err)
 	}
 	var rows []claimRow
-	if err := s.q(ctx).Raw(`SELECT entity_id, entity_ref, unprocessed_entity, result_hash, location_key FROM refresh_state WHERE entity_id IN ?`, ids).Scan(&rows).Error; err != nil {
+	if err := s.q(ctx).Raw(`SELECT entity_id, entity_ref, unprocessed_entity, result_hash, location_key FROM refresh_state WHERE entity_id IN ?`, padIn(ids)).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]Claimed, len(rows))
@@ -68,7 +68,7 @@ RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
 // LookupRefs returns what exists of refs in the refresh state.
 func (s *Store) LookupRefs(ctx context.Context, refs []string) (map[string]RefInfo, error) {
 	out := make(map[string]RefInfo, len(refs))
-	err := inChunks(refs, func(chunk []string) error {
+	err := inLists(refs, func(chunk []string) error {
 		var rows []struct {
 			EntityID    string
 			EntityRef   string
@@ -92,49 +92,62 @@ FROM refresh_state WHERE entity_ref IN ?`, chunk).Scan(&rows).Error
 // upsertDeferred inserts new entities and updates changed ones that the
 // same location key owns. Rows owned by another location key are left
 // alone: the first location keeps the entity. It returns the refs it
-// accepted and the refs that conflicted.
+// accepted and the refs that conflicted. Items are written 500 at a time,
+// so a location of 100,000 entities never has all their statement
+// arguments in memory at once.
 func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.Time) (accepted, conflicts []string, err error) {
-	refs := make([]string, len(items))
-	for i, d := range items {
-		refs[i] = d.Ref
-	}
-	type existing struct {
-		EntityRef       string
-		LocationKey     *string
-		UnprocessedHash string
-	}
-	have := map[string]existing{}
-	err = inChunks(refs, func(chunk []string) error {
-		var rows []existing
-		err := s.q(ctx).Raw("SELECT entity_ref, location_key, unprocessed_hash FROM refresh_state WHERE entity_ref IN ?", chunk).Scan(&rows).Error
-		for _, r := range rows {
-			have[r.EntityRef] = r
+	seen := make(map[string]bool, len(items))
+	unique := make([]Deferred, 0, len(items))
+	for _, d := range items {
+		if !seen[d.Ref] {
+			seen[d.Ref] = true
+			unique = append(unique, d)
 		}
-		return translate(err)
+	}
+	err = inChunks(unique, func(chunk []Deferred) error {
+		a, c, err := s.upsertChunk(ctx, chunk, now.UnixMilli())
+		accepted = append(accepted, a...)
+		conflicts = append(conflicts, c...)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	ms := now.UnixMilli()
+	return accepted, conflicts, nil
+}
+
+// upsertChunk is upsertDeferred for at most 500 items with distinct refs.
+func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64) (accepted, conflicts []string, err error) {
+	refs := make([]string, len(items))
+	for i, d := range items {
+		refs[i] = d.Ref
+	}
+	var rows []struct {
+		EntityRef       string
+		LocationKey     *string
+		UnprocessedHash string
+	}
+	if err := s.q(ctx).Raw("SELECT entity_ref, location_key, unprocessed_hash FROM refresh_state WHERE entity_ref IN ?", padIn(refs)).Scan(&rows).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	have := make(map[string]int, len(rows))
+	for i, r := range rows {
+		have[r.EntityRef] = i
+	}
 	var inserts, queued [][]any
 	var fresh, due []string
-	seen := map[string]bool{}
 	for _, d := range items {
-		if seen[d.Ref] {
-			continue
-		}
-		seen[d.Ref] = true
-		old, ok := have[d.Ref]
+		i, ok := have[d.Ref]
 		switch {
 		case !ok:
 			id := uuid.NewString()
 			inserts = append(inserts, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms})
 			queued = append(queued, []any{id, d.Ref, ms})
 			fresh = append(fresh, d.Ref)
-		case old.LocationKey != nil && *old.LocationKey != "" && *old.LocationKey != d.LocationKey:
+		case rows[i].LocationKey != nil && *rows[i].LocationKey != "" && *rows[i].LocationKey != d.LocationKey:
 			conflicts = append(conflicts, d.Ref)
 			continue
-		case old.UnprocessedHash != d.Hash:
+		case rows[i].UnprocessedHash != d.Hash:
 			err := s.q(ctx).Exec(`UPDATE refresh_state SET unprocessed_entity = ?, unprocessed_hash = ?, location_key = ?, last_discovery_at = ? WHERE entity_ref = ?`,
 				string(d.Entity), d.Hash, d.LocationKey, ms, d.Ref).Error
 			if err != nil {
@@ -153,14 +166,15 @@ func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.T
 	if err := s.ScheduleRefresh(ctx, due); err != nil {
 		return nil, nil, err
 	}
+	if len(fresh) == 0 {
+		return accepted, conflicts, nil
+	}
 	// Entities that named a ref which did not exist yet (a dangling owner,
 	// say) are reprocessed now that it does.
-	err = inChunks(fresh, func(chunk []string) error {
-		return translate(s.q(ctx).Exec(`UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN
+	err = s.q(ctx).Exec(`UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN
 (SELECT entity_id FROM refresh_state WHERE errors <> '' AND entity_id IN
-(SELECT originating_entity_id FROM relations WHERE target_entity_ref IN ?))`, ms, chunk).Error)
-	})
-	return accepted, conflicts, err
+(SELECT originating_entity_id FROM relations WHERE target_entity_ref IN ?))`, ms, padIn(fresh)).Error
+	return accepted, conflicts, translate(err)
 }
 
 // replaceReferences makes targets the complete set of entities that the
@@ -202,7 +216,7 @@ func (s *Store) ReplaceProviderEntities(ctx context.Context, sourceKey string, i
 // ScheduleRefresh makes the entities with refs due for processing now.
 func (s *Store) ScheduleRefresh(ctx context.Context, refs []string) error {
 	defer s.lockWrites()()
-	return inChunks(refs, func(chunk []string) error {
+	return inLists(refs, func(chunk []string) error {
 		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_update_at = ? WHERE entity_ref IN ?", time.Now().UnixMilli(), chunk).Error)
 	})
 }

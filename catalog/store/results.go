@@ -30,34 +30,36 @@ type Result struct {
 }
 
 // WriteResults stores a batch of processing results in one transaction,
-// and marks every entity whose stitched form they change. It returns the
-// child refs that another location already owns.
-func (s *Store) WriteResults(ctx context.Context, results []Result) (conflicts map[string][]string, err error) {
+// and marks every entity whose stitched form they change: the processed
+// entities themselves at once, and the entities that only their relations
+// touch (the other end of each relation) restitchAfter from now, unless
+// they are already marked sooner. A delay lets a group that many batches
+// point at be stitched once per delay rather than once per batch. It
+// returns the child refs that another location already owns.
+func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfter time.Duration) (conflicts map[string][]string, err error) {
 	conflicts = map[string][]string{}
 	err = s.InTx(ctx, func(tx *Store) error {
 		now := time.Now()
 		var ok []string
 		stitch := []string{}
+		var processed, failed [][]any
 		for _, r := range results {
 			stitch = append(stitch, r.Ref)
 			if r.Processed != nil {
 				ok = append(ok, r.EntityID)
-				err := tx.q(ctx).Exec("UPDATE refresh_state SET processed_entity = ?, result_hash = ?, errors = ? WHERE entity_id = ?",
-					string(r.Processed), r.Hash, r.Errors, r.EntityID).Error
-				if err != nil {
-					return translate(err)
-				}
-			} else if err := tx.q(ctx).Exec("UPDATE refresh_state SET result_hash = ?, errors = ? WHERE entity_id = ?",
-				r.Hash, r.Errors, r.EntityID).Error; err != nil {
-				return translate(err)
+				processed = append(processed, []any{r.EntityID, string(r.Processed), r.Hash, r.Errors})
+			} else {
+				failed = append(failed, []any{r.EntityID, r.Hash, r.Errors})
 			}
 		}
-		old, err := tx.relationSources(ctx, ok)
+		if err := tx.updateStates(ctx, processed, failed); err != nil {
+			return err
+		}
+		related, err := tx.relationSources(ctx, ok)
 		if err != nil {
 			return err
 		}
-		stitch = append(stitch, old...)
-		if err := inChunks(ok, func(chunk []string) error {
+		if err := inLists(ok, func(chunk []string) error {
 			return translate(tx.q(ctx).Exec("DELETE FROM relations WHERE originating_entity_id IN ?", chunk).Error)
 		}); err != nil {
 			return err
@@ -69,7 +71,9 @@ func (s *Store) WriteResults(ctx context.Context, results []Result) (conflicts m
 			}
 			for _, rel := range r.Relations {
 				rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target})
-				stitch = append(stitch, rel.Source)
+				if rel.Source != r.Ref {
+					related = append(related, rel.Source)
+				}
 			}
 		}
 		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref)", 4, rels); err != nil {
@@ -90,16 +94,38 @@ func (s *Store) WriteResults(ctx context.Context, results []Result) (conflicts m
 				return err
 			}
 		}
-		return tx.markStitch(ctx, stitch, now)
+		if restitchAfter <= 0 {
+			return tx.markStitch(ctx, append(stitch, related...), now)
+		}
+		if err := tx.markStitch(ctx, stitch, now); err != nil {
+			return err
+		}
+		return tx.markStitchBy(ctx, related, now.Add(restitchAfter))
 	})
 	return conflicts, err
+}
+
+// updateStates stores processing outcomes in refresh_state, many rows per
+// statement: processed rows are (entity_id, processed_entity, result_hash,
+// errors), failed rows (entity_id, result_hash, errors) keep the last good
+// processed entity. One UPDATE ... FROM a VALUES list costs a fraction of
+// one statement per entity.
+func (s *Store) updateStates(ctx context.Context, processed, failed [][]any) error {
+	err := s.insertRows(ctx, "WITH v (id, processed, hash, errs) AS (", 4, processed,
+		`) UPDATE refresh_state SET processed_entity = v.processed, result_hash = v.hash, errors = v.errs
+FROM v WHERE refresh_state.entity_id = v.id`)
+	if err != nil {
+		return err
+	}
+	return s.insertRows(ctx, "WITH v (id, hash, errs) AS (", 3, failed,
+		`) UPDATE refresh_state SET result_hash = v.hash, errors = v.errs FROM v WHERE refresh_state.entity_id = v.id`)
 }
 
 // relationSources returns the sources of every relation the given
 // entities originated, so both ends are re-stitched when they change.
 func (s *Store) relationSources(ctx context.Context, entityIDs []string) ([]string, error) {
 	var out []string
-	err := inChunks(entityIDs, func(chunk []string) error {
+	err := inLists(entityIDs, func(chunk []string) error {
 		var refs []string
 		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref FROM relations WHERE originating_entity_id IN ?", chunk).Scan(&refs).Error
 		out = append(out, refs...)
@@ -113,8 +139,19 @@ func (s *Store) relationSources(ctx context.Context, entityIDs []string) ([]stri
 // is stitched again.
 func (s *Store) markStitch(ctx context.Context, refs []string, now time.Time) error {
 	refs = dedupe(refs)
-	return inChunks(refs, func(chunk []string) error {
+	return inLists(refs, func(chunk []string) error {
 		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE entity_ref IN ?", now.UnixMilli(), chunk).Error)
+	})
+}
+
+// markStitchBy schedules refs for stitching at the latest at t: a mark
+// that is due sooner stays. A stitcher's lease ends later than t, so it is
+// replaced, and that stitch is done again.
+func (s *Store) markStitchBy(ctx context.Context, refs []string, t time.Time) error {
+	refs = dedupe(refs)
+	ms := t.UnixMilli()
+	return inLists(refs, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE entity_ref IN ? AND (next_stitch_at IS NULL OR next_stitch_at > ?)", ms, chunk, ms).Error)
 	})
 }
 

@@ -50,7 +50,7 @@ RETURNING entity_id`, leaseUntil, now.Add(-debounce).UnixMilli(), limit).Scan(&i
 		Hash            *string
 	}
 	err = s.q(ctx).Raw(`SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, f.hash
-FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, ids).Scan(&rows).Error
+FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, padIn(ids)).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -74,8 +74,16 @@ FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHE
 	return out, s.loadOrphans(ctx, refs, byRef)
 }
 
+// StitchPending reports whether an entity is marked for stitching at or
+// before until. Leases of running stitches end later and do not count.
+func (s *Store) StitchPending(ctx context.Context, until time.Time) (bool, error) {
+	var ids []string
+	err := s.q(ctx).Raw("SELECT entity_id FROM refresh_queue WHERE next_stitch_at <= ? LIMIT 1", until.UnixMilli()).Scan(&ids).Error
+	return len(ids) > 0, translate(err)
+}
+
 func (s *Store) loadRelations(ctx context.Context, refs []string, byRef map[string]*StitchInput) error {
-	return inChunks(refs, func(chunk []string) error {
+	return inLists(refs, func(chunk []string) error {
 		var rows []RelationRow
 		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref AS source, type, target_entity_ref AS target FROM relations WHERE source_entity_ref IN ?", chunk).Scan(&rows).Error
 		for _, r := range rows {
@@ -90,7 +98,7 @@ func (s *Store) loadOrphans(ctx context.Context, refs []string, byRef map[string
 	for _, in := range byRef {
 		in.Orphan = true
 	}
-	return inChunks(refs, func(chunk []string) error {
+	return inLists(refs, func(chunk []string) error {
 		var targets []string
 		err := s.q(ctx).Raw("SELECT DISTINCT target_entity_ref FROM refresh_state_references WHERE target_entity_ref IN ?", chunk).Scan(&targets).Error
 		for _, t := range targets {
@@ -131,7 +139,7 @@ func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchIn
 			byLease[d.Lease] = append(byLease[d.Lease], d.EntityID)
 		}
 		for lease, ids := range byLease {
-			if err := inChunks(ids, func(chunk []string) error {
+			if err := inLists(ids, func(chunk []string) error {
 				return translate(tx.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = NULL WHERE next_stitch_at = ? AND entity_id IN ?", lease, chunk).Error)
 			}); err != nil {
 				return err

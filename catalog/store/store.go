@@ -96,11 +96,16 @@ func (s *Store) skipLocked() string {
 // chunk rows each.
 func (s *Store) insertRows(ctx context.Context, head string, cols int, rows [][]any, tail ...string) error {
 	// A fixed chunk size keeps the statement text the same, so it is
-	// prepared once (gorm's statement cache).
+	// prepared once (gorm's statement cache); the rest goes in chunks of
+	// powers of two, so a statement has at most eight texts.
 	chunk := min(128, 30000/cols)
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
-	for start := 0; start < len(rows); start += chunk {
-		end := min(start+chunk, len(rows))
+	for start := 0; start < len(rows); {
+		n := chunk
+		for n > len(rows)-start {
+			n /= 2
+		}
+		end := start + n
 		var b strings.Builder
 		b.WriteString(head)
 		b.WriteString(" VALUES ")
@@ -118,17 +123,47 @@ func (s *Store) insertRows(ctx context.Context, head string, cols int, rows [][]
 		if err := s.q(ctx).Exec(b.String(), args...).Error; err != nil {
 			return translate(err)
 		}
+		start = end
 	}
 	return nil
 }
 
-// inChunks calls fn with slices of at most 500 items, to keep IN lists
-// within every engine's parameter limits.
+// maxIn is the longest IN list, within every engine's parameter limits.
+const maxIn = 500
+
+// inChunks calls fn with slices of at most maxIn items.
 func inChunks[T any](items []T, fn func([]T) error) error {
-	for start := 0; start < len(items); start += 500 {
-		if err := fn(items[start:min(start+500, len(items))]); err != nil {
+	for start := 0; start < len(items); start += maxIn {
+		if err := fn(items[start:min(start+maxIn, len(items))]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// inLists calls fn with IN lists of at most maxIn values, padded by padIn.
+func inLists(values []string, fn func([]string) error) error {
+	return inChunks(values, func(chunk []string) error { return fn(padIn(chunk)) })
+}
+
+// padIn repeats the last value of an IN list until its length is a power
+// of two or maxIn, which the list's meaning ignores. A statement is
+// prepared and cached per text, and so per list length; padded, each
+// statement has ten texts instead of up to 500, which kept hundreds of
+// prepared statements (and SQLite's memory for them) on every connection.
+func padIn(values []string) []string {
+	n := 1
+	for n < len(values) {
+		n *= 2
+	}
+	n = min(n, max(maxIn, len(values)))
+	if len(values) == 0 || n == len(values) {
+		return values
+	}
+	out := make([]string, n)
+	copy(out, values)
+	for i := len(values); i < n; i++ {
+		out[i] = values[len(values)-1]
+	}
+	return out
 }
