@@ -74,8 +74,8 @@ func launchTask(t *testing.T, base string, values map[string]any) string {
 // web-service 2.0.0 as an ordinary task: the stack repository holds the
 // rendered files in one "Launch" commit, the stack is recorded with the
 // values given, and its entities carry the template annotations. A second
-// launch that breaks the minAvailable < replicas guardrail fails, naming
-// minAvailable.
+// launch that breaks the minAvailable < replicas guardrail is refused on
+// its field before a task exists.
 func TestLaunch_StockScaffolderAPI(t *testing.T) {
 	repos := t.TempDir()
 	cfg := fmt.Sprintf("catalog:\n  processingInterval: 1h\nscaffolder: {concurrency: 1}\nstacks:\n  templates: [{source: %q}]\n  repositories: %q\n",
@@ -157,14 +157,19 @@ func TestLaunch_StockScaffolderAPI(t *testing.T) {
 		t.Fatalf("plan = %v", plan)
 	}
 
-	// A cross-field guardrail failure fails the step, naming the field.
-	id = launchTask(t, srv.URL, map[string]any{"name": "tight-pdb", "owner": "group:default/team-a", "replicas": 2, "minAvailable": 2})
-	status, events := waitTask(t, srv.URL, id)
-	if status != "failed" || !strings.Contains(events, "guardrails: minAvailable: minAvailable (2) must be lower than replicas (2)") {
-		t.Fatalf("guardrail launch = %s: %s", status, events)
+	// The guardrail minAvailable < replicas is exported into the form's
+	// JSON Schema, so a breach is refused at POST /v2/tasks, on its field,
+	// with the guardrail's message for the form.
+	body, _ := json.Marshal(map[string]any{"templateRef": "template:default/web-service",
+		"values": map[string]any{"name": "tight-pdb", "owner": "group:default/team-a", "replicas": 2, "minAvailable": 2}})
+	refused := getJSON(t, "POST", srv.URL+"/api/scaffolder/v2/tasks", string(body), 400)
+	errs, _ := json.Marshal(refused["errors"])
+	if !strings.Contains(string(errs), `"property":"instance.minAvailable"`) || !strings.Contains(string(errs), `"name":"exclusiveMaximum"`) ||
+		!strings.Contains(string(errs), `"errorMessage":"minAvailable (${0}) must be lower than replicas (2)`) {
+		t.Fatalf("guardrail breach = %v", refused)
 	}
 	if _, err := git.PlainOpen(filepath.Join(repos, "default", "tight-pdb.git")); err == nil {
-		t.Fatal("a failed launch left a repository")
+		t.Fatal("a refused launch left a repository")
 	}
 	getJSON(t, "GET", srv.URL+"/api/stacks/v1/stacks/default/tight-pdb", "", 404)
 }

@@ -8,13 +8,12 @@
 //     parameter-schema Stackyard serves equals the golden export in
 //     scaffolder/stacks/testdata/schema): pages, field titles, required
 //     marks, descriptions, the order the CUE file declares, and defaults;
-//   - values that pass the JSON Schema but break the cross-field guardrail
-//     pdb-allows-eviction (minAvailable < replicas) launch no stack, and the
-//     UI shows the guardrail's message naming minAvailable. Whether the form
-//     shows it under the field before anything is sent is a todo: see the
-//     step and e2e/ui/README.md;
-//   - back in the form (through the failed task's Start Over, which refills
-//     it), replicas 3 and minAvailable 1 launch to the end on the task page;
+//   - values that break the cross-field guardrail pdb-allows-eviction
+//     (minAvailable < replicas) are refused under "Minimum available" with
+//     the guardrail's own message, before anything is sent: Stackyard
+//     exports the guardrail into the page's JSON Schema; an API client
+//     that sends them anyway gets 400 on instance.minAvailable;
+//   - replicas 3 and minAvailable 2 then launch to the end on the task page;
 //     then Stackyard has the stack (version 2.0.0, the values given, a bare
 //     repository holding the rendered files) and registers its Component
 //     with backstage.io/template-version 2.0.0.
@@ -66,7 +65,6 @@ let guardrail; // {fields, message(values)} from the template's CUE source
 let defaults; // every property's default, from the served schema
 const state = {
   fieldError: undefined, // the text under Minimum available, if the form refused the breach
-  breachTaskId: undefined, // the task the breach started, if the form let it through
   taskId: undefined, // the launch
   sent: undefined, // the values POST /v2/tasks carried for the launch
   shownOrder: {}, // page title → the field keys in the order the form shows them
@@ -189,48 +187,26 @@ describe('stock Backstage /create launches a CUE stack template from Stackyard',
     await setNumbers(BREACH);
     await page.getByRole('button', { name: /^review$/i }).click();
 
-    // The form either refuses the values on their field (the parameter
-    // schema carries the guardrail) or goes on to the review.
+    // Stackyard exports the guardrail into the page's JSON Schema (if/then
+    // cases computed by CUE, with ajv-errors' errorMessage), so the form
+    // refuses the values on their field and sends nothing.
     const fieldError = page.locator('#root_minAvailable__error');
-    const review = page.getByRole('button', { name: /^create$/i });
-    await fieldError.or(review).first().waitFor();
-    if (await fieldError.isVisible()) {
-      state.fieldError = (await fieldError.innerText()).trim();
-      assert.ok(state.fieldError.includes(message), `under Minimum available: "${state.fieldError}", want "${message}"`);
-      await snap('stacks-guardrail', { readme: true, clip: await below(page.locator('form.rjsf')) });
-      assert.deepEqual(log.filter(e => e.method === 'POST' && e.url.endsWith('/api/scaffolder/v2/tasks')), [], 'POST /v2/tasks');
-    } else {
-      await reviewShows(expectedValues(GIVEN, BREACH));
-      const [req, res] = await Promise.all([
-        page.waitForRequest(isCreate),
-        page.waitForResponse(r => isCreate(r.request())),
-        review.click(),
-      ]);
-      assert.deepEqual(req.postDataJSON().values, expectedValues(GIVEN, BREACH), 'the values the form sent');
-      assert.equal(res.status(), 201, 'POST /v2/tasks');
-      state.breachTaskId = (await res.json()).id;
-      await page.waitForURL(`**/create/tasks/${state.breachTaskId}`);
+    await fieldError.waitFor();
+    state.fieldError = (await fieldError.innerText()).trim();
+    assert.ok(state.fieldError.includes(message), `under Minimum available: "${state.fieldError}", want "${message}"`);
+    assert.ok(await page.locator('#root_minAvailable').isVisible(), 'the form stays on the Deployment page');
+    await snap('stacks-guardrail', { readme: true, clip: await below(page.locator('form.rjsf')) });
+    assert.deepEqual(log.filter(e => e.method === 'POST' && e.url.endsWith('/api/scaffolder/v2/tasks')), [], 'POST /v2/tasks');
 
-      // CUE has the final word: the launch step fails on the guardrail.
-      await eventually(async () => {
-        const steps = await taskSteps(page);
-        const { status } = await scaffolder(`/tasks/${state.breachTaskId}`);
-        if (status === 'completed') throw Object.assign(new Error('Stackyard completed the launch that breaks the guardrail'), { fatal: true });
-        assert.equal(status, 'failed', 'task status in Stackyard');
-        assert.deepEqual(steps.map(s => [s.name, s.failed]), [['Launch the stack', true]], 'steps on the page (name, red)');
-      });
-      const events = await scaffolder(`/tasks/${state.breachTaskId}/events`);
-      const error = events.find(e => e.type === 'completion')?.body.error;
-      assert.equal(error?.name, 'InputError', `the completion's error: ${JSON.stringify(error)}`);
-      // The error names the field, then says what is wrong.
-      const named = new RegExp(`\\bminAvailable: ${escape(message)}`);
-      assert.match(error.message, named);
-      // The task page shows it at the top (its error panel) and in the log.
-      await page.getByText(named).first().waitFor();
-      const logLine = page.getByText(named).last();
-      await logLine.waitFor();
-      await snap('stacks-guardrail', { readme: true, clip: await below(logLine) });
-    }
+    // An API client that skips the form gets the same refusal from
+    // Stackyard, on the same field.
+    const direct = await fetch(`${STACKYARD}/api/scaffolder/v2/tasks`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ templateRef: TEMPLATE_REF, values: expectedValues(GIVEN, BREACH) }),
+    });
+    assert.equal(direct.status, 400, 'POST /v2/tasks with the breach');
+    const body = await direct.json();
+    assert.ok(body.errors?.some(e => e.property === 'instance.minAvailable'), `400 errors: ${JSON.stringify(body.errors)}`);
 
     const res = await fetch(`${STACKYARD}/api/stacks/v1/stacks/default/${NAME}`);
     assert.equal(res.status, 404, `GET /api/stacks/v1/stacks/default/${NAME} after the breach`);
@@ -242,31 +218,7 @@ describe('stock Backstage /create launches a CUE stack template from Stackyard',
     assertNoStackyardFailures();
   });
 
-  // The stock form puts an error under a field only from the page's JSON
-  // Schema (ajv, with ajv-errors' errorMessage) or from a field extension's
-  // validation function; a 400 from POST /v2/tasks becomes a snackbar. So
-  // this holds once the parameter schema Stackyard exports carries the
-  // guardrail (README: "Guardrails in the form").
-  it('shows the guardrail under Minimum available before anything is sent', {
-    todo: 'the exported parameter schema does not carry guardrails yet; the launch step refuses the values',
-  }, () => {
-    const message = guardrail.message(expectedValues(GIVEN, BREACH));
-    assert.ok(state.fieldError !== undefined,
-      `the form let minAvailable ${BREACH.minAvailable} with replicas ${BREACH.replicas} through to the review (task ${state.breachTaskId} failed on ${GUARDRAIL})`);
-    assert.ok(state.fieldError.includes(message), state.fieldError);
-  });
-
   step(`launches the stack with replicas ${FIXED.replicas} and minAvailable ${FIXED.minAvailable}`, async () => {
-    if (state.breachTaskId) {
-      // Start Over refills the form with the failed task's values.
-      await page.getByTestId('start-over-button').click();
-      await page.waitForURL(url => url.pathname.endsWith(`/create/templates/default/${TEMPLATE}`) && url.searchParams.has('formData'));
-      await page.locator('#root_name').waitFor();
-      assert.equal(await page.locator('#root_name').inputValue(), GIVEN.name, 'name after Start Over');
-      await page.getByRole('button', { name: /^next$/i }).click();
-      await page.locator('#root_minAvailable').waitFor();
-      assert.equal(await page.locator('#root_minAvailable').inputValue(), String(BREACH.minAvailable), 'minAvailable after Start Over');
-    }
     await setNumbers(FIXED);
     await snap('stacks-form-page-2-fixed');
     await page.getByRole('button', { name: /^review$/i }).click();

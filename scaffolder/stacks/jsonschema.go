@@ -16,7 +16,7 @@ const maxSchemaDepth = 8
 // carries its default, its doc comment as description and its @ui hints as
 // ui: keys, which the Backstage form reads from the schema.
 func (t *Template) ParametersSchema() Object {
-	return t.pageSchema(t.Title, t.params)
+	return t.pageSchema(t.Title, t.params, nil)
 }
 
 // Pages returns the form as Backstage template parameters: one JSON Schema
@@ -36,18 +36,24 @@ func (t *Template) Pages() []Object {
 		byPage[page] = append(byPage[page], p)
 	}
 	out := make([]Object, 0, len(order))
+	earlier := map[string]bool{}
 	for _, page := range order {
 		title := page
 		if title == "" {
 			title = t.Title
 		}
-		out = append(out, t.pageSchema(title, byPage[page]))
+		out = append(out, t.pageSchema(title, byPage[page], earlier))
+		for _, p := range byPage[page] {
+			earlier[p.Name] = true
+		}
 	}
 	return out
 }
 
-// pageSchema builds the object schema of a list of parameters.
-func (t *Template) pageSchema(title string, params []Param) Object {
+// pageSchema builds the object schema of a list of parameters, with the
+// guardrails the form can check on this page (earlier: the fields of the
+// pages before it).
+func (t *Template) pageSchema(title string, params []Param, earlier map[string]bool) Object {
 	props := Object{}
 	required := []string{}
 	for _, p := range params {
@@ -62,6 +68,9 @@ func (t *Template) pageSchema(title string, params []Param) Object {
 	}
 	s.Set("properties", props)
 	s.Set("ui:order", fieldOrder(props))
+	if rules := t.formSchema(params, earlier); len(rules) > 0 {
+		s.Set("allOf", rules)
+	}
 	return s
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -100,14 +101,16 @@ type Template struct {
 	// Digest is "sha256:" and the hash of the version's files.
 	Digest string
 
-	opts   Options
-	eval   *evaluator
-	fsys   fs.FS
-	uses   int // evaluations since ctx was built; guarded by eval
-	ctx    *cue.Context
-	value  cue.Value // the template unified with the contract
-	raw    cue.Value // the template alone, for positions
-	params []Param
+	opts      Options
+	eval      *evaluator
+	fsys      fs.FS
+	uses      int // evaluations since ctx was built; guarded by eval
+	ctx       *cue.Context
+	value     cue.Value // the template unified with the contract
+	raw       cue.Value // the template alone, for positions
+	params    []Param
+	rules     []formRule // guardrails exported into the form (formrules.go)
+	rulesOnce sync.Once
 }
 
 // Compile loads the CUE package at the root of fsys and checks it against

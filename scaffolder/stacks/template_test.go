@@ -204,6 +204,9 @@ func TestRender_Timeout(t *testing.T) {
 	}
 }
 
+// TestParametersSchema_ValidatesExamples: the exported schema accepts the
+// examples that hold and, with its guardrails exported, refuses those that
+// break one.
 func TestParametersSchema_ValidatesExamples(t *testing.T) {
 	t.Parallel()
 	tpl := loadShipped(t, "web-service", "2.0.0")
@@ -228,8 +231,13 @@ func TestParametersSchema_ValidatesExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, ex := range examples {
-		if err := schema.Validate(ex.Values); err != nil {
+		err := schema.Validate(ex.Values)
+		switch {
+		case len(ex.Fails) == 0 && err != nil:
 			t.Errorf("examples[%d] fails the JSON Schema: %v", i, err)
+		case len(ex.Fails) > 0 && err == nil:
+			// The guardrails exported into the form refuse it already.
+			t.Errorf("examples[%d] breaks %v, yet passes the JSON Schema", i, ex.Fails)
 		}
 	}
 	bad := map[string]any{"name": "X", "owner": "group:default/a", "replicas": float64(30)}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Error is one failure, shaped like the jsonschema npm ValidationError.
@@ -142,6 +144,10 @@ func (s *Schema) describe(ve *jsonschema.ValidationError) []Error {
 		return []Error{{Name: "minimum", Argument: k.Want.FloatString(0), Message: "must be greater than or equal to " + ratString(k.Want.FloatString(6))}}
 	case *kind.Maximum:
 		return []Error{{Name: "maximum", Argument: k.Want.FloatString(0), Message: "must be less than or equal to " + ratString(k.Want.FloatString(6))}}
+	case *kind.ExclusiveMinimum:
+		return []Error{{Name: "exclusiveMinimum", Argument: ratString(k.Want.FloatString(6)), Message: "must be strictly greater than " + ratString(k.Want.FloatString(6))}}
+	case *kind.ExclusiveMaximum:
+		return []Error{{Name: "exclusiveMaximum", Argument: ratString(k.Want.FloatString(6)), Message: "must be strictly less than " + ratString(k.Want.FloatString(6))}}
 	case *kind.Format:
 		return []Error{{Name: "format", Argument: k.Want, Message: fmt.Sprintf("does not conform to the %q format", k.Want)}}
 	case *kind.AnyOf:
@@ -149,7 +155,7 @@ func (s *Schema) describe(ve *jsonschema.ValidationError) []Error {
 	case *kind.OneOf:
 		return []Error{{Name: "oneOf", Message: "is not exactly one from the allowed subschemas"}}
 	}
-	msg := ve.ErrorKind.LocalizedString(nil)
+	msg := ve.ErrorKind.LocalizedString(message.NewPrinter(language.English))
 	path := ve.ErrorKind.KeywordPath()
 	name := "schema"
 	if len(path) > 0 {

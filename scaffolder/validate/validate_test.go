@@ -52,3 +52,31 @@ func TestSchema_Validate(t *testing.T) {
 		t.Errorf("Summary() = %s", s)
 	}
 }
+
+// TestSchema_ValidateConditional: an if/then case (a stack template's
+// guardrail exported into the form) fails on its field, worded as the
+// jsonschema npm library words exclusive bounds; a keyword without a
+// wording of its own still gets a message.
+func TestSchema_ValidateConditional(t *testing.T) {
+	t.Parallel()
+	s, err := Compile(map[string]any{
+		"properties": map[string]any{"replicas": map[string]any{"type": "integer"}, "spare": map[string]any{"type": "integer", "multipleOf": 2}},
+		"allOf": []any{map[string]any{
+			"if":   map[string]any{"properties": map[string]any{"replicas": map[string]any{"const": 2}}, "required": []any{"replicas"}},
+			"then": map[string]any{"properties": map[string]any{"spare": map[string]any{"exclusiveMaximum": 2, "errorMessage": "spare (${0}) must be below 2"}}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Validate(map[string]any{"replicas": 2, "spare": 2})
+	if len(got) != 1 || got[0].Stack != "instance.spare must be strictly less than 2" || got[0].Name != "exclusiveMaximum" {
+		t.Fatalf("Validate() = %+v", got)
+	}
+	if got := s.Validate(map[string]any{"replicas": 3, "spare": 2}); got != nil {
+		t.Fatalf("the case applies to replicas 3: %+v", got)
+	}
+	if got := s.Validate(map[string]any{"replicas": 3, "spare": 3}); len(got) != 1 || got[0].Name != "multipleOf" || got[0].Message == "" {
+		t.Fatalf("multipleOf = %+v", got)
+	}
+}

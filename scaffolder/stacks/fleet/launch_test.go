@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -76,5 +77,34 @@ func TestLaunch_SecretsNotStored(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(repos, "default", "orders.git")); err != nil {
 		t.Fatalf("the first launch's repository is gone after a refused second launch: %v", err)
+	}
+}
+
+// TestLaunch_CUEHasTheFinalWord: values that reach the launch action
+// without the form's JSON Schema (another template's step, an API client
+// that skipped it) are still checked by CUE: the guardrail fails the step,
+// naming its field first, and nothing is created.
+func TestLaunch_CUEHasTheFinalWord(t *testing.T) {
+	ctx := context.Background()
+	g, err := db.Open(ctx, dbtest.URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(g)
+	fl, err := New(ctx, st, Options{Sources: []string{"../../../schemas/stacks/web-service"}, Catalog: &fakeCatalog{provided: map[string][]model.Entity{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos := t.TempDir()
+	err = fl.LaunchAction(LaunchOptions{Repositories: repos}).Run(ctx, &actions.Context{Workspace: t.TempDir(), Input: map[string]any{
+		"template": "web-service", "values": map[string]any{"name": "tight", "owner": "group:default/team-a", "replicas": 2, "minAvailable": 2}}})
+	if err == nil || !errors.Is(err, errs.ErrInput) || !strings.Contains(err.Error(), "guardrails: minAvailable: minAvailable (2) must be lower than replicas (2)") {
+		t.Fatalf("launch = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(repos, "default", "tight.git")); !os.IsNotExist(err) {
+		t.Fatalf("a refused launch left a repository: %v", err)
+	}
+	if _, err := st.Get(ctx, "default", "tight"); !errors.Is(err, errs.ErrNotFound) {
+		t.Fatalf("a refused launch recorded a stack: %v", err)
 	}
 }
