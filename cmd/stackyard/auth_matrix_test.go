@@ -77,10 +77,11 @@ func TestAuth_Attacks(t *testing.T) {
 // TestAuth_OwnershipMatrix: member (dana, in engineering), member through
 // a parent group (paul, in team-payments under engineering), non-member
 // (sam) and admin (ada, in platform) against everything owned by or
-// launched for group:default/engineering. A denial is a 403 that names
-// the permission and the missing ref, changes nothing, and is audited.
+// launched for group:default/engineering (entities, tasks, a stack). A
+// denial is a 403 that names the permission and the missing ref, changes
+// nothing, and is audited.
 func TestAuth_OwnershipMatrix(t *testing.T) {
-	s := startAuthServer(t)
+	s := startAuthServerWith(t, stacksConfig())
 	const owner = "group:default/engineering"
 	users := []struct {
 		name    string
@@ -118,6 +119,30 @@ func TestAuth_OwnershipMatrix(t *testing.T) {
 			s.expectAudit("template:default/launch", actor, "scaffolder.task.create", outcome)
 			if u.allowed && s.taskStatus(id) != "open" {
 				t.Errorf("task %s not open", id)
+			}
+		})
+		t.Run("upgrade/"+u.name, func(t *testing.T) {
+			s.t = t
+			st := checkoutStack(t, owner)
+			st.Name = "up-" + u.name
+			recordStack(t, st)
+			path := "/api/stacks/v1/stacks/default/" + st.Name
+			_, data := s.as("ci", "POST", path+"/plan", map[string]any{"toVersion": "2.0.0"})
+			var plan struct{ Digest string }
+			_ = json.Unmarshal(data, &plan)
+			status, body := s.as(u.name, "POST", path+"/upgrade", map[string]any{"toVersion": "2.0.0", "planDigest": plan.Digest})
+			s.expect(status, body, u.allowed, 202, "stacks.stack.upgrade", owner)
+			outcome := map[bool]string{true: "allowed", false: "denied"}[u.allowed]
+			s.expectAudit("stack:default/"+st.Name, actor, "stacks.stack.upgrade", outcome)
+			if !u.allowed {
+				_, list := s.as("ci", "GET", "/api/scaffolder/v2/tasks", nil)
+				if strings.Contains(string(list), st.Name) {
+					t.Errorf("a denied upgrade left a task: %s", list)
+				}
+			}
+			_, data = s.as("ci", "GET", path, nil)
+			if !strings.Contains(string(data), `"version":"1.0.0"`) {
+				t.Errorf("the stack changed: %s", data)
 			}
 		})
 		t.Run("task-read/"+u.name, func(t *testing.T) {
