@@ -92,15 +92,11 @@ func TestUI_Plugin(t *testing.T) {
 		}
 	}
 
-	artifacts := filepath.Join(repoRoot(), "e2e", "artifacts", "ui")
-	if dbtest.Engine() == "postgres" {
-		artifacts += "-postgres"
-	}
 	runNode(t, []string{
 		"STACKYARD_URL=" + base,
 		"PEER_URL=http://" + uiPeerAddr,
 		"STACKYARD_UI_APP_DIR=" + appDir,
-		"ARTIFACTS_DIR=" + filepath.Join(artifacts, "plugin"),
+		"ARTIFACTS_DIR=" + uiArtifacts("plugin"),
 		"PLUGIN_STACK=default/" + pluginStacks[0].values["name"].(string),
 		"PLUGIN_BLOCKED_STACK=default/" + pluginStacks[2].values["name"].(string),
 	}, filepath.Join(repoRoot(), "e2e", "ui", "plugin.test.mjs"))

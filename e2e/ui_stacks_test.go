@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/stackyard/stackyard/internal/db/dbtest"
 )
 
 // TestUI_StackLaunch launches the web-service stack template from the stock
@@ -31,15 +29,11 @@ func TestUI_StackLaunch(t *testing.T) {
 	startUIPeer(t, peerDir)
 	repos := filepath.Join(t.TempDir(), "repos")
 	base := startUIStackyardConfig(t, uiStacksConfig(t, repos))
-	artifacts := filepath.Join(repoRoot(), "e2e", "artifacts", "ui")
-	if dbtest.Engine() == "postgres" {
-		artifacts += "-postgres"
-	}
 	runNode(t, []string{
 		"STACKYARD_URL=" + base,
 		"PEER_URL=http://" + uiPeerAddr,
 		"STACKYARD_UI_APP_DIR=" + appDir,
-		"ARTIFACTS_DIR=" + filepath.Join(artifacts, "stacks"),
+		"ARTIFACTS_DIR=" + uiArtifacts("stacks"),
 		"STACK_NAME=ui-web-service",
 		"STACK_REPOSITORIES=" + repos,
 	}, filepath.Join(repoRoot(), "e2e", "ui", "stacks.test.mjs"))

@@ -37,15 +37,11 @@ func runUITest(t *testing.T, appDir, peerDir, file, sub string) {
 	t.Helper()
 	startUIPeer(t, peerDir)
 	base := startUIStackyard(t)
-	artifacts := filepath.Join(repoRoot(), "e2e", "artifacts", "ui")
-	if dbtest.Engine() == "postgres" {
-		artifacts += "-postgres"
-	}
 	runNode(t, []string{
 		"STACKYARD_URL=" + base,
 		"PEER_URL=http://" + uiPeerAddr,
 		"STACKYARD_UI_APP_DIR=" + appDir,
-		"ARTIFACTS_DIR=" + filepath.Join(artifacts, sub),
+		"ARTIFACTS_DIR=" + uiArtifacts(sub),
 	}, filepath.Join(repoRoot(), "e2e", "ui", file))
 }
 
@@ -54,21 +50,17 @@ func runUITest(t *testing.T, appDir, peerDir, file, sub string) {
 // the listen address and the database through the environment.
 func startUIStackyard(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	base := "http://" + uiStackyardAddr
-	logPath := filepath.Join(dir, "stackyard.log")
-	cmd := exec.Command(binary, "serve", "--config", filepath.Join(repoRoot(), "config.yaml"))
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"STACKYARD_LISTEN="+uiStackyardAddr,
-		"STACKYARD_BASE_URL="+base,
-		"STACKYARD_DATABASE_URL="+databaseURL(t, dir),
-	)
-	exited := startLogged(t, cmd, logPath, "stackyard")
-	if err := waitReady(base+"/readyz", exited, 90*time.Second); err != nil {
-		t.Fatalf("stackyard did not become ready: %v\n%s", err, tail(logPath, 40))
+	return startUIStackyardConfig(t, filepath.Join(repoRoot(), "config.yaml"))
+}
+
+// uiArtifacts is the directory of one UI suite's screenshots, page text and
+// request log: e2e/artifacts/ui[-postgres]/<suite>.
+func uiArtifacts(suite string) string {
+	dir := filepath.Join(repoRoot(), "e2e", "artifacts", "ui")
+	if dbtest.Engine() == "postgres" {
+		dir += "-postgres"
 	}
-	return base
+	return filepath.Join(dir, suite)
 }
 
 // startUIPeer runs the reference backend on uiPeerAddr with
