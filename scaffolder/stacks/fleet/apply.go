@@ -73,13 +73,13 @@ func (s *Service) apply(ctx context.Context, st *store.Stack, toVersion string, 
 		return nil, err
 	}
 	o.Logf("Plan of %s for %s %s → %s: %s (digest %s)", st.Ref(), p.Template, p.From, p.To, p.Status, p.Digest)
-	if err := checkPlan(p, o.Digest); err != nil {
-		return nil, err
-	}
 	out := &Applied{Status: p.Status, Base: head.Hash().String()}
 	if o.OnlyReady && p.Status != upgrade.StatusReady {
 		out.Note = "not ready: " + string(p.Status)
 		return out, nil
+	}
+	if err := checkPlan(p, o.Digest); err != nil {
+		return nil, err
 	}
 	if len(p.Files) > 0 {
 		out.Branch = UpgradeBranch(p.To)
