@@ -45,6 +45,7 @@ type Service struct {
 
 	ready     atomic.Bool
 	readyOnce sync.Once
+	stopped   chan struct{} // closed when the engine has stopped
 
 	syncMu  sync.Mutex
 	lastSeq int64
@@ -72,9 +73,26 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.Publish(ctx); err != nil {
 		return err
 	}
-	go s.engine.Run(ctx)
+	s.stopped = make(chan struct{})
+	go func() {
+		defer close(s.stopped)
+		s.engine.Run(ctx)
+	}()
 	go s.syncLoop(ctx)
 	return nil
+}
+
+// Wait blocks until the engine Start began has stopped (its ctx is done and
+// what it had claimed is given back), or until timeout.
+func (s *Service) Wait(timeout time.Duration) {
+	if s.stopped == nil {
+		return
+	}
+	select {
+	case <-s.stopped:
+	case <-time.After(timeout):
+		s.log.Warn("catalog engine still running at exit", "waited", timeout)
+	}
 }
 
 // Publish hands the configured and the registered locations to the

@@ -313,3 +313,30 @@ func TestService_PublishProvidedReplacesProviderEntities(t *testing.T) {
 		t.Fatalf("catalog's own provider: %v", err)
 	}
 }
+
+// TestStore_ReleaseOnStop: what a stopping engine claimed but could not
+// finish is given back, so the next engine takes it at once rather than
+// after a processing interval.
+func TestStore_ReleaseOnStop(t *testing.T) {
+	t.Parallel()
+	all, _ := filepath.Abs("testdata/all.yaml")
+	h := newHarness(t, "delete", all)
+	refs := []string{"component:default/ledger-lib"}
+	if err := h.store.ScheduleRefresh(h.ctx, refs); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	claimed, err := h.store.ClaimDue(h.ctx, now, now.Add(time.Hour), 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim = %v, %v", claimed, err)
+	}
+	if again, _ := h.store.ClaimDue(h.ctx, time.Now(), time.Now().Add(time.Hour), 10); len(again) != 0 {
+		t.Fatalf("a claimed entity was claimed twice: %v", again)
+	}
+	if err := h.store.ReleaseClaims(h.ctx, []string{claimed[0].EntityID}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := h.store.ClaimDue(h.ctx, time.Now().Add(time.Millisecond), time.Now().Add(time.Hour), 10); len(again) != 1 {
+		t.Fatalf("a released claim is not due: %v", again)
+	}
+}

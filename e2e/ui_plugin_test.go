@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,14 +59,14 @@ func TestUI_Plugin(t *testing.T) {
 	dbURL := databaseURL(t, dir)
 
 	began := time.Now()
-	base, stopFirst := startPluginStackyard(t, dir, config, dbURL, "stackyard-1.0.0.log")
+	base, stopFirst := startUIStackyardAt(t, dir, config, dbURL, "stackyard-1.0.0.log")
 	for _, s := range pluginStacks[:3] {
 		pluginLaunch(t, base, s.values, "1.0.0")
 	}
 	stopFirst()
 
 	pluginCopyDir(t, filepath.Join(repoRoot(), "schemas", "stacks", "web-service", "2.0.0"), filepath.Join(templates, "2.0.0"))
-	base, _ = startPluginStackyard(t, dir, config, dbURL, "stackyard.log")
+	base, _ = startUIStackyardAt(t, dir, config, dbURL, "stackyard.log")
 	pluginLaunch(t, base, pluginStacks[3].values, "2.0.0")
 	t.Logf("launched %d stacks across two starts in %s", len(pluginStacks), time.Since(began).Round(time.Millisecond))
 
@@ -204,44 +203,6 @@ func pluginConfig(t *testing.T, dir, templates string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// startPluginStackyard runs the binary on the app's fixed address and
-// returns its URL and a function that stops it; the test's cleanup calls
-// it too, and only the first call stops.
-func startPluginStackyard(t *testing.T, dir, config, dbURL, logName string) (string, func()) {
-	t.Helper()
-	base := "http://" + uiStackyardAddr
-	logPath := filepath.Join(dir, logName)
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(binary, "serve", "--config", config)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"STACKYARD_LISTEN="+uiStackyardAddr,
-		"STACKYARD_BASE_URL="+base,
-		"STACKYARD_DATABASE_URL="+dbURL,
-	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start stackyard: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	stopIt := func() { once.Do(func() { stop(cmd, exited); logFile.Close() }) }
-	t.Cleanup(func() {
-		stopIt()
-		if t.Failed() {
-			t.Logf("stackyard log (%s):\n%s", logPath, tail(logPath, 60))
-		}
-	})
-	if err := waitReady(base+"/readyz", exited, 90*time.Second); err != nil {
-		t.Fatalf("stackyard did not become ready: %v\n%s", err, tail(logPath, 40))
-	}
-	return base, stopIt
 }
 
 // pluginLaunch launches a web-service stack through the stock scaffolder

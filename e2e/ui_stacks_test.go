@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -97,18 +95,6 @@ func uiStacksConfig(t *testing.T, repos string) string {
 func startUIStackyardConfig(t *testing.T, config string) string {
 	t.Helper()
 	dir := t.TempDir()
-	base := "http://" + uiStackyardAddr
-	logPath := filepath.Join(dir, "stackyard.log")
-	cmd := exec.Command(binary, "serve", "--config", config)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"STACKYARD_LISTEN="+uiStackyardAddr,
-		"STACKYARD_BASE_URL="+base,
-		"STACKYARD_DATABASE_URL="+databaseURL(t, dir),
-	)
-	exited := startLogged(t, cmd, logPath, "stackyard")
-	if err := waitReady(base+"/readyz", exited, 90*time.Second); err != nil {
-		t.Fatalf("stackyard did not become ready: %v\n%s", err, tail(logPath, 40))
-	}
+	base, _ := startUIStackyardAt(t, dir, config, databaseURL(t, dir), "stackyard.log")
 	return base
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +54,27 @@ func startUIStackyard(t *testing.T) string {
 	return startUIStackyardConfig(t, filepath.Join(repoRoot(), "config.yaml"))
 }
 
+// startUIStackyardAt runs the binary in dir with config on the app's fixed
+// address and the database dbURL, and returns its URL and a function that
+// stops it; the test's cleanup calls it too, and only the first call stops.
+func startUIStackyardAt(t *testing.T, dir, config, dbURL, logName string) (string, func()) {
+	t.Helper()
+	base := "http://" + uiStackyardAddr
+	logPath := filepath.Join(dir, logName)
+	cmd := exec.Command(binary, "serve", "--config", config)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"STACKYARD_LISTEN="+uiStackyardAddr,
+		"STACKYARD_BASE_URL="+base,
+		"STACKYARD_DATABASE_URL="+dbURL,
+	)
+	exited, stopIt := startLogged(t, cmd, logPath, "stackyard")
+	if err := waitReady(base+"/readyz", exited, 90*time.Second); err != nil {
+		t.Fatalf("stackyard did not become ready: %v\n%s", err, tail(logPath, 40))
+	}
+	return base, stopIt
+}
+
 // uiArtifacts is the directory of one UI suite's screenshots, page text and
 // request log: e2e/artifacts/ui[-postgres]/<suite>.
 func uiArtifacts(suite string) string {
@@ -73,7 +95,7 @@ func startUIPeer(t *testing.T, dir string) {
 	overlay := filepath.Join(repoRoot(), "e2e", "ui", "peer-overlay.yaml")
 	cmd := exec.Command("node", "--no-node-snapshot", "index.js", "--config", "app-config.yaml", "--config", overlay)
 	cmd.Dir = dir
-	exited := startLogged(t, cmd, logPath, "peer")
+	exited, _ := startLogged(t, cmd, logPath, "peer")
 	url := "http://" + uiPeerAddr + "/.backstage/health/v1/readiness"
 	if err := waitReady(url, exited, 180*time.Second); err != nil {
 		t.Fatalf("peer did not become ready: %v\n%s", err, tail(logPath, 40))
@@ -83,7 +105,7 @@ func startUIPeer(t *testing.T, dir string) {
 // startLogged starts cmd with its output in logPath and stops it when the
 // test ends, printing the log's tail if the test failed. The returned channel
 // receives cmd's exit.
-func startLogged(t *testing.T, cmd *exec.Cmd, logPath, name string) <-chan error {
+func startLogged(t *testing.T, cmd *exec.Cmd, logPath, name string) (exited <-chan error, stopIt func()) {
 	t.Helper()
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -93,16 +115,17 @@ func startLogged(t *testing.T, cmd *exec.Cmd, logPath, name string) <-chan error
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var once sync.Once
+	stopIt = func() { once.Do(func() { stop(cmd, done); logFile.Close() }) }
 	t.Cleanup(func() {
-		stop(cmd, exited)
-		logFile.Close()
+		stopIt()
 		if t.Failed() {
 			t.Logf("%s log (%s):\n%s", name, logPath, tail(logPath, 60))
 		}
 	})
-	return exited
+	return done, stopIt
 }
 
 // requireUINode checks for node >= 20 and e2e/ui's npm dependency

@@ -67,7 +67,12 @@ func (e *Engine) Wake() {
 // other.
 func (e *Engine) Run(ctx context.Context) {
 	var stitchIdle atomic.Bool
-	go e.stitchLoop(ctx, &stitchIdle)
+	stitched := make(chan struct{})
+	go func() {
+		defer close(stitched)
+		e.stitchLoop(ctx, &stitchIdle)
+	}()
+	defer func() { <-stitched }()
 	lastOrphans := time.Time{}
 	for ctx.Err() == nil {
 		processed, err := e.ProcessDue(ctx)
@@ -128,6 +133,16 @@ func (e *Engine) stitchLoop(ctx context.Context, idle *atomic.Bool) {
 	}
 }
 
+// release gives back what a stopping engine claimed, on a context of its
+// own: the engine's is done.
+func (e *Engine) release(what string, fn func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := fn(ctx); err != nil {
+		e.log.Warn("release "+what+" on stop", "err", err)
+	}
+}
+
 // batchSize is how many entities one pass claims.
 const batchSize = 500
 
@@ -146,6 +161,16 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 	if err != nil || len(claimed) == 0 {
 		return 0, err
 	}
+	written := false
+	defer func() {
+		if !written && ctx.Err() != nil {
+			ids := make([]string, len(claimed))
+			for i, c := range claimed {
+				ids[i] = c.EntityID
+			}
+			e.release("claims", func(ctx context.Context) error { return e.store.ReleaseClaims(ctx, ids) })
+		}
+	}()
 	outcomes := make([]*outcome, len(claimed))
 	var wg sync.WaitGroup
 	work := make(chan int)
@@ -173,6 +198,7 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		}
 	}
 	if len(results) == 0 {
+		written = true
 		return len(claimed), nil
 	}
 	var restitchAfter time.Duration
@@ -183,6 +209,7 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	written = true
 	count := len(claimed)
 	if childCount(results) >= largeBatch {
 		results, outcomes, claimed = nil, nil, nil // let the GC have them

@@ -56,6 +56,13 @@ func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, er
 	}
 	seqs, err := e.store.WriteFinals(ctx, stored, inputs)
 	if err != nil {
+		if ctx.Err() != nil {
+			ids := make([]string, len(inputs))
+			for i, in := range inputs {
+				ids[i] = in.EntityID
+			}
+			e.release("stitch leases", func(ctx context.Context) error { return e.store.ReleaseStitch(ctx, ids, inputs[0].Lease) })
+		}
 		return 0, err
 	}
 	for i := range finals {

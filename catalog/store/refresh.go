@@ -53,6 +53,7 @@ RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
 	}
 	var rows []claimRow
 	if err := s.q(ctx).Raw(`SELECT entity_id, entity_ref, unprocessed_entity, result_hash, location_key FROM refresh_state WHERE entity_id IN ?`, padIn(ids)).Scan(&rows).Error; err != nil {
+		_ = s.unclaim(context.WithoutCancel(ctx), ids)
 		return nil, translate(err)
 	}
 	out := make([]Claimed, len(rows))
@@ -211,6 +212,21 @@ func (s *Store) ReplaceProviderEntities(ctx context.Context, sourceKey string, i
 		return tx.replaceReferences(ctx, sourceKey, "", accepted)
 	})
 	return conflicts, err
+}
+
+// ReleaseClaims makes claimed entities due again now, when a stopping
+// engine could not process them: the next engine takes them at once
+// instead of after a processing interval.
+func (s *Store) ReleaseClaims(ctx context.Context, ids []string) error {
+	defer s.lockWrites()()
+	return s.unclaim(ctx, ids)
+}
+
+// unclaim makes ids due now; the caller holds the write lock.
+func (s *Store) unclaim(ctx context.Context, ids []string) error {
+	return inLists(ids, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN ?", time.Now().UnixMilli(), chunk).Error)
+	})
 }
 
 // ScheduleRefresh makes the entities with refs due for processing now.

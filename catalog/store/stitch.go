@@ -52,6 +52,7 @@ RETURNING entity_id`, leaseUntil, now.Add(-debounce).UnixMilli(), limit).Scan(&i
 	err = s.q(ctx).Raw(`SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, f.hash
 FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, padIn(ids)).Scan(&rows).Error
 	if err != nil {
+		_ = s.releaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
 		return nil, translate(err)
 	}
 	out := make([]StitchInput, len(rows))
@@ -68,10 +69,31 @@ FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHE
 		refs[i] = r.EntityRef
 		byRef[r.EntityRef] = &out[i]
 	}
-	if err := s.loadRelations(ctx, refs, byRef); err != nil {
+	err = s.loadRelations(ctx, refs, byRef)
+	if err == nil {
+		err = s.loadOrphans(ctx, refs, byRef)
+	}
+	if err != nil {
+		_ = s.releaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
 		return nil, err
 	}
-	return out, s.loadOrphans(ctx, refs, byRef)
+	return out, nil
+}
+
+// ReleaseStitch gives back the stitch lease a stopping engine holds on
+// ids, so the next engine stitches them at once; a mark set since the
+// claim is left alone.
+func (s *Store) ReleaseStitch(ctx context.Context, ids []string, lease int64) error {
+	defer s.lockWrites()()
+	return s.releaseStitch(ctx, ids, lease)
+}
+
+// releaseStitch is ReleaseStitch for a caller that holds the write lock.
+func (s *Store) releaseStitch(ctx context.Context, ids []string, lease int64) error {
+	return inLists(ids, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE next_stitch_at = ? AND entity_id IN ?",
+			time.Now().UnixMilli(), lease, chunk).Error)
+	})
 }
 
 // StitchPending reports whether an entity is marked for stitching at or

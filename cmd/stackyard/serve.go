@@ -68,6 +68,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// Let the engine give back what it claimed, so the next process takes
+	// it at once.
+	app.catalog.Wait(10 * time.Second)
 	return nil
 }
 

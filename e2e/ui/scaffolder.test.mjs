@@ -23,7 +23,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { here, stackyard, uiHarness, STACKYARD } from './harness.mjs';
+import { here, isGreen, stackyard, taskSteps, uiHarness, STACKYARD } from './harness.mjs';
 
 const ARTIFACTS = process.env.ARTIFACTS_DIR || path.join(here, '..', 'artifacts', 'ui', 'scaffolder');
 const TEMPLATE_REF = process.env.TEMPLATE_REF || 'template:default/example-service';
@@ -61,36 +61,6 @@ function fieldsOf(page) {
   const keys = order.flatMap(k => (k === '*' ? Object.keys(props).filter(p => !order.includes(p)) : [k]));
   const required = page.schema.required ?? [];
   return keys.map(key => ({ key, prop: props[key], required: required.includes(key) }));
-}
-
-// The task page draws each step's state from its log events, as an icon:
-// CheckCircleOutline in the theme's green when completed, ErrorOutline in red
-// when failed, a spinner while processing, grey circles otherwise. (MUI's own
-// MuiStepLabel-completed class follows the stepper's active index instead.)
-const CHECK_CIRCLE_OUTLINE = 'M16.59 7.58L10 14.17l-3.59-3.58L5 12l5 5 8-8zM12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm0 18c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 8-3.58 8-8 8z';
-
-/** The step labels of the task page: name, state and icon colour. */
-async function taskSteps() {
-  const steps = await page.locator('[data-testid="step-label"]').evaluateAll(labels => labels.map(l => {
-    // Production builds suffix MUI class names (MuiStepLabel-label-4094).
-    const byClass = name => [...l.querySelectorAll('*')]
-      .find(e => [...e.classList].some(c => c === name || c.startsWith(`${name}-`)));
-    const icon = byClass('MuiStepLabel-iconContainer')?.firstElementChild;
-    const text = byClass('MuiStepLabel-label');
-    return {
-      name: text?.querySelector('div')?.textContent.trim(),
-      running: !!icon?.querySelector('[role="progressbar"]'),
-      color: icon ? getComputedStyle(icon).color : '',
-      iconPath: icon?.querySelector('svg path')?.getAttribute('d') ?? '',
-    };
-  }));
-  return steps.map(s => ({ ...s, completed: !s.running && s.iconPath === CHECK_CIRCLE_OUTLINE && green(s.color) }));
-}
-
-/** Whether a CSS colour is a green (the theme's status.ok and success.main). */
-function green(css) {
-  const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? []).map(Number);
-  return g > r + 40 && g > b + 20;
 }
 
 describe('stock Backstage scaffolder against Stackyard', { timeout: 5 * 60_000 }, () => {
@@ -247,14 +217,14 @@ describe('stock Backstage scaffolder against Stackyard', { timeout: 5 * 60_000 }
     const waitStep = task.spec.steps.find(s => s.action === 'debug:wait');
     assert.ok(waitStep, `${TEMPLATE_REF} has no debug:wait step to watch running`);
     await eventually(async () => {
-      const running = (await taskSteps()).filter(s => s.running).map(s => s.name);
+      const running = (await taskSteps(page)).filter(s => s.running).map(s => s.name);
       assert.deepEqual(running, [waitStep.name], 'steps the page shows running');
     }, 10_000);
     await snap('task-running');
 
     let endedOtherwise; // when Stackyard first said the task failed or was cancelled
     await eventually(async () => {
-      const s = await taskSteps();
+      const s = await taskSteps(page);
       try {
         assert.deepEqual(s.map(x => x.name), names, 'step names');
         assert.deepEqual(s.filter(x => !x.completed).map(x => `${x.name} (${x.color})`), [], 'steps not green');
@@ -276,7 +246,7 @@ describe('stock Backstage scaffolder against Stackyard', { timeout: 5 * 60_000 }
     const bar = page.locator('[role="progressbar"][aria-valuenow="100"]').first();
     await bar.waitFor();
     const barColor = await bar.locator('[class*="MuiLinearProgress-bar"]').first().evaluate(b => getComputedStyle(b).backgroundColor);
-    assert.ok(green(barColor), `the task's bar is ${barColor}, not green`);
+    assert.ok(isGreen(barColor), `the task's bar is ${barColor}, not green`);
 
     // The template's text output, as rendered from the completion event.
     const events = await scaffolder(`/tasks/${taskId}/events`);
