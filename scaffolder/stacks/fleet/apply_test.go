@@ -2,18 +2,13 @@ package fleet
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stackyard/stackyard/catalog/model"
-	"github.com/stackyard/stackyard/internal/db"
-	"github.com/stackyard/stackyard/internal/db/dbtest"
 	"github.com/stackyard/stackyard/internal/gittest"
 	"github.com/stackyard/stackyard/scaffolder/actions"
-	"github.com/stackyard/stackyard/scaffolder/stacks/store"
 	"github.com/stackyard/stackyard/scaffolder/stacks/upgrade"
 )
 
@@ -23,18 +18,9 @@ import (
 // default branch, the stack record and the catalog as they were.
 func TestApply_ConflictStaysOnBranch(t *testing.T) {
 	ctx := context.Background()
-	g, err := db.Open(ctx, dbtest.URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(g)
-	cat := &fakeCatalog{provided: map[string][]model.Entity{}}
-	fl, err := New(ctx, st, Options{Sources: []string{"../../../schemas/stacks/web-service"}, Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fl, st, cat := newTestFleet(t, "../../../schemas/stacks/web-service")
 	repos := t.TempDir()
-	err = fl.LaunchAction(LaunchOptions{Repositories: repos}).Run(ctx, &actions.Context{Workspace: t.TempDir(),
+	err := fl.LaunchAction(LaunchOptions{Repositories: repos}).Run(ctx, &actions.Context{Workspace: t.TempDir(),
 		User: actions.User{Ref: "user:default/sam"}, Input: map[string]any{"template": "web-service", "version": "1.0.0",
 			"values": map[string]any{"name": "orders", "owner": "group:default/team-a"}}})
 	if err != nil {

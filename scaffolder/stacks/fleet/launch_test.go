@@ -25,6 +25,24 @@ func (c *fakeCatalog) PublishProvided(_ context.Context, provider string, ents [
 	return nil
 }
 
+// newTestFleet is a fleet over source on a fresh test database, publishing
+// into a recording catalog.
+func newTestFleet(t *testing.T, source string) (*Service, *store.Store, *fakeCatalog) {
+	t.Helper()
+	ctx := context.Background()
+	g, err := db.Open(ctx, dbtest.URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(g)
+	cat := &fakeCatalog{provided: map[string][]model.Entity{}}
+	fl, err := New(ctx, st, Options{Sources: []string{source}, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fl, st, cat
+}
+
 // TestLaunch_SecretsNotStored: a @secret() value renders but is never
 // recorded with the stack; launching the same name twice is a conflict.
 func TestLaunch_SecretsNotStored(t *testing.T) {
@@ -38,16 +56,7 @@ func TestLaunch_SecretsNotStored(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ver, "secret.cue"), []byte(extra), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	g, err := db.Open(ctx, dbtest.URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(g)
-	cat := &fakeCatalog{provided: map[string][]model.Entity{}}
-	fl, err := New(ctx, st, Options{Sources: []string{src}, Catalog: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fl, st, cat := newTestFleet(t, src)
 	repos := t.TempDir()
 	a := fl.LaunchAction(LaunchOptions{Repositories: repos})
 	run := func() error {
@@ -86,17 +95,9 @@ func TestLaunch_SecretsNotStored(t *testing.T) {
 // naming its field first, and nothing is created.
 func TestLaunch_CUEHasTheFinalWord(t *testing.T) {
 	ctx := context.Background()
-	g, err := db.Open(ctx, dbtest.URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(g)
-	fl, err := New(ctx, st, Options{Sources: []string{"../../../schemas/stacks/web-service"}, Catalog: &fakeCatalog{provided: map[string][]model.Entity{}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fl, st, _ := newTestFleet(t, "../../../schemas/stacks/web-service")
 	repos := t.TempDir()
-	err = fl.LaunchAction(LaunchOptions{Repositories: repos}).Run(ctx, &actions.Context{Workspace: t.TempDir(), Input: map[string]any{
+	err := fl.LaunchAction(LaunchOptions{Repositories: repos}).Run(ctx, &actions.Context{Workspace: t.TempDir(), Input: map[string]any{
 		"template": "web-service", "values": map[string]any{"name": "tight", "owner": "group:default/team-a", "replicas": 2, "minAvailable": 2}}})
 	if err == nil || !errors.Is(err, errs.ErrInput) || !strings.Contains(err.Error(), "guardrails: minAvailable: minAvailable (2) must be lower than replicas (2)") {
 		t.Fatalf("launch = %v", err)

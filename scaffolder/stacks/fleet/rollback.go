@@ -134,8 +134,7 @@ func (s *Service) revertCommit(ctx context.Context, st *store.Stack, ev store.Ev
 	for _, f := range files {
 		conflicts += f.Conflicts
 	}
-	p := &upgrade.Plan{Template: templateName(st.Template), From: ev.To, To: ev.Previous.Version, Files: files, Status: upgrade.StatusReady}
-	msg := fmt.Sprintf("Roll %s back %s → %s\n\nReverts %s.\n", p.Template, ev.To, ev.Previous.Version, ev.Commit)
+	msg := fmt.Sprintf("Roll %s back %s → %s\n\nReverts %s.\n", templateName(st.Template), ev.To, ev.Previous.Version, ev.Commit)
 	if conflicts > 0 {
 		out.Branch = RollbackBranch(ev.To)
 		commit, err := commitFiles(ctx, repo, files, out.Branch, msg)

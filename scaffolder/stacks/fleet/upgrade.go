@@ -36,7 +36,8 @@ type UpgradeStarted struct {
 	TaskID    string `json:"taskId"`
 	Stack     string `json:"stack"`
 	ToVersion string `json:"toVersion"`
-	Branch    string `json:"branch"`
+	// Branch is where an upgrade commits; a rollback names none.
+	Branch string `json:"branch,omitempty"`
 }
 
 // Upgrade starts the task that runs a stack's upgrade plan. Only the
