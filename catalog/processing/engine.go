@@ -17,6 +17,7 @@ import (
 
 	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/memtrim"
 	"github.com/stackyard/stackyard/schemas"
 )
 
@@ -206,6 +207,7 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		restitchAfter = restitchDelay // a large catalog is flowing in
 	}
 	conflicts, err := e.store.WriteResults(ctx, results, restitchAfter)
+	memtrim.Trim()
 	if err != nil {
 		return 0, err
 	}

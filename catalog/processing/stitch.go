@@ -9,6 +9,7 @@ import (
 	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/query"
 	"github.com/stackyard/stackyard/catalog/store"
+	"github.com/stackyard/stackyard/internal/memtrim"
 )
 
 // Stitched is a final entity as committed, with its search rows for the
@@ -55,6 +56,7 @@ func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, er
 		stored[i] = f.Final
 	}
 	seqs, err := e.store.WriteFinals(ctx, stored, inputs)
+	memtrim.Trim()
 	if err != nil {
 		if ctx.Err() != nil {
 			ids := make([]string, len(inputs))

@@ -58,6 +58,10 @@ while :; do
   sleep 0.1
 done
 ingest_s=$(printf "%.3f" "$(echo "$(now) - $t0" | bc -l)")
+# CPU seconds the server spent until then (user + system): unlike the wall
+# time, it hardly moves when other work shares the machine.
+ingest_cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$pid/stat")
+ingest_peak_kb=$(awk '/VmHWM/{print $2}' "/proc/$pid/status")
 sleep 2 # let the last stitches and the WAL checkpoint finish
 
 name=$(curl -s "$B/api/catalog/entities/by-query?limit=1&filter=kind=component&orderField=metadata.name,asc&fields=metadata.name" |
@@ -67,7 +71,7 @@ declare -A URLS=(
   [by_name]="$B/api/catalog/entities/by-name/component/default/$name"
   [facets]="$B/api/catalog/entity-facets?facet=spec.lifecycle"
 )
-results="{\"n\":$N,\"ingest_s\":$ingest_s"
+results="{\"n\":$N,\"ingest_s\":$ingest_s,\"ingest_cpu_s\":$ingest_cpu_s,\"ingest_peak_rss_kb\":$ingest_peak_kb"
 for ep in by_query by_name facets; do
   wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "${URLS[$ep]}" >/dev/null
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency "${URLS[$ep]}" >"$RUN/wrk-$ep.txt"

@@ -1,0 +1,34 @@
+package db
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+)
+
+// A new SQLite file gets 16 KB pages and WAL, set before anything is
+// written, and keeps them when it is opened again.
+func TestOpen_SQLitePragmas(t *testing.T) {
+	url := "sqlite:" + t.TempDir() + "/stackyard.db"
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for range 2 {
+		g, err := Open(context.Background(), url, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pageSize int
+		var mode string
+		if err := g.Raw("PRAGMA page_size").Scan(&pageSize).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil {
+			t.Fatal(err)
+		}
+		if pageSize != 16384 || mode != "wal" {
+			t.Fatalf("page_size %d, journal_mode %q; want 16384 and wal", pageSize, mode)
+		}
+		sqlDB, _ := g.DB()
+		sqlDB.Close()
+	}
+}

@@ -1,0 +1,23 @@
+package memtrim
+
+import (
+	"testing"
+)
+
+func TestTrim_AtMostOncePerInterval(t *testing.T) {
+	last.Store(0)
+	Trim()
+	first := last.Load()
+	if first == 0 {
+		t.Fatal("the first Trim did not run")
+	}
+	Trim()
+	if got := last.Load(); got != first {
+		t.Fatalf("a second Trim within %s ran (last %d, want %d)", minInterval, got, first)
+	}
+	last.Store(first - int64(2*minInterval))
+	Trim()
+	if got := last.Load(); got <= first-int64(2*minInterval) {
+		t.Fatal("a Trim after the interval did not run")
+	}
+}
