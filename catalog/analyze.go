@@ -50,7 +50,7 @@ func (s *Service) QueryLocations(ctx context.Context, rawQuery json.RawMessage, 
 	if err != nil {
 		return LocationPage{}, err
 	}
-	matches, err := matchLocations(locs, pred)
+	matches, err := matchLocations(ctx, locs, pred)
 	if err != nil {
 		return LocationPage{}, err
 	}
@@ -76,7 +76,7 @@ func (s *Service) QueryLocations(ctx context.Context, rawQuery json.RawMessage, 
 // matchLocations evaluates a predicate over locations with the same
 // engine that filters entities: a small index keyed by location id, where
 // a nil slot means no match.
-func matchLocations(locs []model.Location, pred query.Predicate) ([][]byte, error) {
+func matchLocations(ctx context.Context, locs []model.Location, pred query.Predicate) ([][]byte, error) {
 	ix := query.NewIndex()
 	ids := make([]string, len(locs))
 	for i, l := range locs {
@@ -84,7 +84,7 @@ func matchLocations(locs []model.Location, pred query.Predicate) ([][]byte, erro
 		ix.Upsert(query.Doc{UID: l.ID, Ref: ids[i], JSON: []byte("{}"), Rows: []query.Row{
 			row("id", l.ID), row("type", l.Type), row("target", l.Target), row("entityref", l.EntityRef)}})
 	}
-	return ix.ByRefs(ids, pred, nil)
+	return ix.ByRefs(ctx, ids, pred, nil)
 }
 
 func row(k, v string) query.Row {

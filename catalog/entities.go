@@ -15,19 +15,19 @@ import (
 )
 
 // List serves a paged GET /entities.
-func (s *Service) List(_ context.Context, req query.ListRequest) (query.ListResult, error) {
-	return s.index.List(req)
+func (s *Service) List(ctx context.Context, req query.ListRequest) (query.ListResult, error) {
+	return s.index.List(ctx, req)
 }
 
 // Stream serves an unpaged GET /entities: every matching entity, read
 // from the index a chunk at a time.
-func (s *Service) Stream(_ context.Context, req query.ListRequest) (iter.Seq2[[]byte, error], error) {
-	return s.index.Stream(req)
+func (s *Service) Stream(ctx context.Context, req query.ListRequest) (iter.Seq2[[]byte, error], error) {
+	return s.index.Stream(ctx, req)
 }
 
 // Query serves GET and POST /entities/by-query.
-func (s *Service) Query(_ context.Context, req query.QueryRequest) (query.QueryResult, error) {
-	return s.index.Query(req)
+func (s *Service) Query(ctx context.Context, req query.QueryRequest) (query.QueryResult, error) {
+	return s.index.Query(ctx, req)
 }
 
 // Facets serves GET and POST /entity-facets.
@@ -36,22 +36,22 @@ func (s *Service) Facets(_ context.Context, p query.Predicate, facets []string) 
 }
 
 // ByRefs serves POST /entities/by-refs: one slot per ref, nil when absent.
-func (s *Service) ByRefs(_ context.Context, refs []string, p query.Predicate, fields []string) ([][]byte, error) {
-	return s.index.ByRefs(refs, p, fields)
+func (s *Service) ByRefs(ctx context.Context, refs []string, p query.Predicate, fields []string) ([][]byte, error) {
+	return s.index.ByRefs(ctx, refs, p, fields)
 }
 
 // ByName returns the entity kind:namespace/name, matched case-insensitively.
-func (s *Service) ByName(_ context.Context, ref model.EntityRef) ([]byte, error) {
-	if b, ok := s.index.ByRef(ref.String()); ok {
-		return b, nil
+func (s *Service) ByName(ctx context.Context, ref model.EntityRef) ([]byte, error) {
+	if b, err := s.index.ByRef(ctx, ref.String()); err != nil || b != nil {
+		return b, err
 	}
 	return nil, errs.NotFound("No entity named '%s' found, with kind '%s' in namespace '%s'", ref.Name, ref.Kind, ref.Namespace)
 }
 
 // ByUID returns the entity with uid.
-func (s *Service) ByUID(_ context.Context, uid string) ([]byte, error) {
-	if b, ok := s.index.ByUID(uid); ok {
-		return b, nil
+func (s *Service) ByUID(ctx context.Context, uid string) ([]byte, error) {
+	if b, err := s.index.ByUID(ctx, uid); err != nil || b != nil {
+		return b, err
 	}
 	return nil, errs.NotFound("No entity with uid %s", uid)
 }
@@ -89,7 +89,7 @@ type Ancestry struct {
 // Ancestry walks from an entity up to the root Locations that emitted it.
 func (s *Service) Ancestry(ctx context.Context, ref model.EntityRef) (Ancestry, error) {
 	root := ref.String()
-	if _, ok := s.index.ByRef(root); !ok {
+	if !s.index.Has(root) {
 		return Ancestry{}, errs.NotFound("No such entity %s", root)
 	}
 	out := Ancestry{RootEntityRef: root}
@@ -97,8 +97,11 @@ func (s *Service) Ancestry(ctx context.Context, ref model.EntityRef) (Ancestry, 
 	for len(queue) > 0 && len(seen) < 1000 {
 		cur := queue[0]
 		queue = queue[1:]
-		body, ok := s.index.ByRef(cur)
-		if !ok {
+		body, err := s.index.ByRef(ctx, cur)
+		if err != nil {
+			return Ancestry{}, err
+		}
+		if body == nil {
 			continue
 		}
 		parents, _, err := s.store.Parents(ctx, cur)
@@ -151,7 +154,10 @@ func (s *Service) refresh(ctx context.Context, key string, open bool) error {
 	schedule := func(ctx context.Context) error {
 		return s.store.InTx(ctx, func(tx *store.Store) error { return tx.ScheduleRefresh(ctx, refs) })
 	}
-	change := s.refreshChange(key)
+	change, err := s.refreshChange(ctx, key)
+	if err != nil {
+		return err
+	}
 	change.Open = open
 	if err := s.opts.Audit.Do(ctx, change, schedule); err != nil {
 		return err

@@ -54,7 +54,9 @@ func (s *Service) matching(fields map[string]string) [][]byte {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil
 	}
-	res, err := s.index.List(query.ListRequest{Filter: p})
+	// Users are held in memory (query.NewIndexWith), so this reads no
+	// database and needs no request context.
+	res, err := s.index.List(context.Background(), query.ListRequest{Filter: p})
 	if err != nil {
 		return nil
 	}
@@ -63,8 +65,7 @@ func (s *Service) matching(fields map[string]string) [][]byte {
 
 // Exists reports whether the catalog serves the entity ref.
 func (s *Service) Exists(ref string) bool {
-	_, ok := s.index.ByRef(strings.ToLower(ref))
-	return ok
+	return s.index.Has(ref)
 }
 
 // ownersOf returns the refs that own an entity: its ownedBy targets, and a
@@ -115,7 +116,11 @@ func (s *Service) locationChange(permission string, loc model.Location) audit.Ch
 // deleteChange is the audit change of deleting the entity uid; false when
 // no such entity is stored (deleting it changes nothing).
 func (s *Service) deleteChange(ctx context.Context, uid string) (audit.Change, bool, error) {
-	if body, ok := s.index.ByUID(uid); ok {
+	body, err := s.index.ByUID(ctx, uid)
+	if err != nil {
+		return audit.Change{}, false, err
+	}
+	if body != nil {
 		return entityChange(auth.EntityDelete, body), true, nil
 	}
 	ref, ok, err := s.store.EntityRefByID(ctx, uid)
@@ -127,11 +132,15 @@ func (s *Service) deleteChange(ctx context.Context, uid string) (audit.Change, b
 }
 
 // refreshChange is the audit change of refreshing the entity ref.
-func (s *Service) refreshChange(ref string) audit.Change {
-	if body, ok := s.index.ByRef(ref); ok {
+func (s *Service) refreshChange(ctx context.Context, ref string) (audit.Change, error) {
+	body, err := s.index.ByRef(ctx, ref)
+	if err != nil {
+		return audit.Change{}, err
+	}
+	if body != nil {
 		c := entityChange(auth.EntityRefresh, body)
 		c.After = c.Before // a refresh only schedules processing
-		return c
+		return c, nil
 	}
-	return audit.Change{Rule: auth.Rule{Permission: auth.EntityRefresh, Target: ref}}
+	return audit.Change{Rule: auth.Rule{Permission: auth.EntityRefresh, Target: ref}}, nil
 }

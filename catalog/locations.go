@@ -183,8 +183,11 @@ func (s *Service) DeleteLocation(ctx context.Context, id string) error {
 
 // LocationByEntity returns the registered location an entity originated from.
 func (s *Service) LocationByEntity(ctx context.Context, ref model.EntityRef) (model.Location, error) {
-	body, ok := s.index.ByRef(ref.String())
-	if !ok {
+	body, err := s.index.ByRef(ctx, ref.String())
+	if err != nil {
+		return model.Location{}, err
+	}
+	if body == nil {
 		return model.Location{}, errs.NotFound("found no entity for ref %s", ref)
 	}
 	var ent model.Entity

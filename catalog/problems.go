@@ -78,7 +78,7 @@ func (s *Service) OwnershipRefs(userRef string) []string {
 	refs := []string{userRef}
 	seen := map[string]bool{userRef: true}
 	for i := 0; i < len(refs) && i < 1000; i++ {
-		body, ok := s.index.ByRef(refs[i])
+		body, ok := s.index.Held(refs[i])
 		if !ok {
 			continue
 		}

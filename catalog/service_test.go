@@ -48,7 +48,8 @@ func newHarness(t testing.TB, strategy string, files ...string) *harness {
 		locs = append(locs, model.Location{Type: "file", Target: f})
 	}
 	urls := processing.NewURLReader([]string{"127.0.0.1"})
-	svc := catalog.New(st, query.NewIndex(), v, urls, catalog.Options{
+	// A cache of two bodies: reads go through the database, as at scale.
+	svc := catalog.New(st, query.NewIndexWith(st, 2), v, urls, catalog.Options{
 		ConfigLocations: locs, AllowedLocationTypes: []string{"url"}, ConflictStrategy: "reject",
 	}, log)
 	engine := processing.New(st, v, processing.Options{

@@ -107,6 +107,9 @@ func stackyardConfig(port int, dir string, opts stackyardOptions) string {
 	fmt.Fprintf(&b, "database: {url: %q}\n", "sqlite:"+filepath.Join(dir, "stackyard.db"))
 	b.WriteString("catalog:\n")
 	b.WriteString("  processingInterval: {seconds: 2}\n")
+	// A few cached bodies: the clients read entities through the database,
+	// as from a catalog larger than the cache.
+	b.WriteString("  cachedEntities: 4\n")
 	b.WriteString("  rules:\n    - allow: [Component, System, API, Resource, Location, User, Group, Domain, Template]\n")
 	if opts.FixturePort != 0 {
 		fmt.Fprintf(&b, "  reading:\n    allow: [{host: \"127.0.0.1:%d\"}]\n", opts.FixturePort)

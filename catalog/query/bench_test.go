@@ -39,7 +39,7 @@ func BenchmarkQueryKindComponent(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := ix.Query(req)
+		r, err := ix.Query(bg, req)
 		if err != nil || len(r.Items) != 100 || r.TotalItems == 0 {
 			b.Fatal(err, len(r.Items))
 		}
@@ -48,7 +48,7 @@ func BenchmarkQueryKindComponent(b *testing.B) {
 
 func BenchmarkQueryKindComponentNextPage(b *testing.B) {
 	ix := benchIndex()
-	first, err := ix.Query(QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100)})
+	first, err := ix.Query(bg, QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func BenchmarkQueryKindComponentNextPage(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if r, err := ix.Query(req); err != nil || len(r.Items) != 100 {
+		if r, err := ix.Query(bg, req); err != nil || len(r.Items) != 100 {
 			b.Fatal(err)
 		}
 	}
@@ -68,7 +68,7 @@ func BenchmarkQueryOrderByName(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if r, err := ix.Query(req); err != nil || len(r.Items) != 100 {
+		if r, err := ix.Query(bg, req); err != nil || len(r.Items) != 100 {
 			b.Fatal(err)
 		}
 	}
@@ -81,7 +81,7 @@ func BenchmarkQueryFullText(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := ix.Query(req); err != nil {
+		if _, err := ix.Query(bg, req); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -94,7 +94,7 @@ func BenchmarkByRef(b *testing.B) {
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		if _, ok := ix.ByRef(docs[i%len(docs)].Ref); !ok {
+		if js, _ := ix.ByRef(bg, docs[i%len(docs)].Ref); js == nil {
 			b.Fatal("missing")
 		}
 		i++
@@ -166,7 +166,7 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(docs)), "ns/entity")
 	ix.Facets(Predicate{}, []string{"kind", "spec.lifecycle"})
-	if _, err := ix.Query(QueryRequest{OrderField: &Order{Field: "metadata.name"}, Limit: ptr(10)}); err != nil {
+	if _, err := ix.Query(bg, QueryRequest{OrderField: &Order{Field: "metadata.name"}, Limit: ptr(10)}); err != nil {
 		b.Fatal(err)
 	}
 	allocAfter, inuseAfter := heapStats()

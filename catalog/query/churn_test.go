@@ -28,7 +28,7 @@ func TestIndex_Churn(t *testing.T) {
 	}
 	// Views and facets built early must be maintained through the churn.
 	ix.Facets(Predicate{}, []string{"spec.lifecycle", "metadata.tags"})
-	if _, err := ix.Query(QueryRequest{OrderField: &Order{Field: "metadata.name"}, Limit: ptr(1)}); err != nil {
+	if _, err := ix.Query(bg, QueryRequest{OrderField: &Order{Field: "metadata.name"}, Limit: ptr(1)}); err != nil {
 		t.Fatal(err)
 	}
 	checkFullTextAgainstBrute(t, ix, slices.Collect(maps.Values(current)), "gate", "metadata.name", "metadata.tags")
@@ -102,7 +102,7 @@ func checkFullTextAgainstBrute(t *testing.T, ix *Index, docs []Doc, term string,
 			}
 		}
 	}
-	r, err := ix.Query(QueryRequest{FullText: &FullText{Term: term, Fields: fields}, Limit: ptr(0)})
+	r, err := ix.Query(bg, QueryRequest{FullText: &FullText{Term: term, Fields: fields}, Limit: ptr(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func checkOrderAgainstBrute(t *testing.T, ix *Index, docs []Doc, field string) {
 	var got []entry
 	req := QueryRequest{OrderField: &Order{Field: field}, Limit: ptr(97), Fields: []string{"metadata.uid"}}
 	for {
-		r, err := ix.Query(req)
+		r, err := ix.Query(bg, req)
 		if err != nil {
 			t.Fatal(err)
 		}

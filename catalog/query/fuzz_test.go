@@ -127,7 +127,7 @@ func checkEvalAgrees(t *testing.T, ix *Index, p Predicate) {
 
 func FuzzQueryCursor(f *testing.F) {
 	ix := fuzzIndex()
-	first, err := ix.Query(QueryRequest{Filter: mustFilters(f, "kind=component"), Limit: ptr(1), OrderField: &Order{Field: "metadata.name"}})
+	first, err := ix.Query(bg, QueryRequest{Filter: mustFilters(f, "kind=component"), Limit: ptr(1), OrderField: &Order{Field: "metadata.name"}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func FuzzQueryCursor(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, c string, limit int) {
 		limit %= 50
-		r, err := ix.Query(QueryRequest{Cursor: c, Limit: &limit})
+		r, err := ix.Query(bg, QueryRequest{Cursor: c, Limit: &limit})
 		if err != nil {
 			if !errors.Is(err, errs.ErrInput) {
 				t.Fatalf("error is not an InputError: %v", err)

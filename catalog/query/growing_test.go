@@ -63,15 +63,15 @@ func BenchmarkUpsertGrowing(b *testing.B) {
 // warmReads makes ix build the structures that reads build on demand.
 func warmReads(tb testing.TB, ix *Index) {
 	tb.Helper()
-	if _, err := ix.List(ListRequest{Limit: ptr(10)}); err != nil {
+	if _, err := ix.List(bg, ListRequest{Limit: ptr(10)}); err != nil {
 		tb.Fatal(err)
 	}
 	for _, f := range []string{"metadata.name", "spec.type"} {
-		if _, err := ix.Query(QueryRequest{OrderField: &Order{Field: f}, Limit: ptr(10)}); err != nil {
+		if _, err := ix.Query(bg, QueryRequest{OrderField: &Order{Field: f}, Limit: ptr(10)}); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	if _, err := ix.Query(QueryRequest{Limit: ptr(10), FullText: &FullText{Term: "gate", Fields: []string{"metadata.name", "metadata.title"}}}); err != nil {
+	if _, err := ix.Query(bg, QueryRequest{Limit: ptr(10), FullText: &FullText{Term: "gate", Fields: []string{"metadata.name", "metadata.title"}}}); err != nil {
 		tb.Fatal(err)
 	}
 	ix.Facets(Predicate{}, []string{"kind", "spec.lifecycle", "metadata.tags", "spec.owner"})

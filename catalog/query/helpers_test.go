@@ -2,6 +2,7 @@ package query
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -150,3 +151,6 @@ func mustFilters(tb testing.TB, sets ...string) Predicate {
 func ptr[T any](v T) *T { return &v }
 
 func diff(a, b any) string { return cmp.Diff(a, b) }
+
+// bg is the context of index reads in tests.
+var bg = context.Background()

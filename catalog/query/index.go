@@ -2,10 +2,13 @@ package query
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/stackyard/stackyard/catalog/model"
 )
@@ -34,7 +37,8 @@ type row struct {
 	key, val, orig uint32
 }
 
-// docRec is a stored document. A free slot has json == nil.
+// docRec is a stored document. json is nil when the index reads bodies
+// from a Bodies source (see NewIndexWith).
 type docRec struct {
 	json []byte
 	rows []row // sorted by (key, val), unique
@@ -63,6 +67,8 @@ type Index struct {
 	textBuilt map[uint32]time.Time // when each text column was last built
 	clock     atomic.Int64         // use counter for evicting views, facets and text columns
 	batch     batch                // work deferred to the end of the write (see flush)
+	src       Bodies               // where bodies are read; nil: docs hold them
+	cache     *lru.Cache[string, []byte]
 }
 
 // Limits on the lazily built structures; the least recently used one is
@@ -94,26 +100,57 @@ func (ix *Index) Len() int {
 	return ix.live.n
 }
 
-// ByUID returns the stored JSON of the entity with the given uid.
-func (ix *Index) ByUID(uid string) ([]byte, bool) {
+// ByUID returns the stored JSON of the entity with the given uid, or nil
+// when there is none.
+func (ix *Index) ByUID(ctx context.Context, uid string) ([]byte, error) {
 	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	if d, ok := ix.findUID(uid); ok {
-		return ix.docs[d].json, true
+	d, ok := ix.findUID(uid)
+	var h hit
+	if ok {
+		h = ix.hitOf(d)
 	}
-	return nil, false
+	ix.mu.RUnlock()
+	if !ok {
+		return nil, nil
+	}
+	return ix.one(ctx, h)
 }
 
-// ByRef returns the stored JSON of the entity with the given ref. The ref is
-// compared case-insensitively with the canonical "kind:namespace/name".
-func (ix *Index) ByRef(ref string) ([]byte, bool) {
+// ByRef returns the stored JSON of the entity with the given ref, or nil
+// when there is none. The ref is compared case-insensitively with the
+// canonical "kind:namespace/name".
+func (ix *Index) ByRef(ctx context.Context, ref string) ([]byte, error) {
+	ref = jsLower(ref)
+	ix.mu.RLock()
+	d, ok := ix.findRef(ref)
+	var h hit
+	if ok {
+		h = ix.hitOf(d)
+	}
+	ix.mu.RUnlock()
+	if !ok {
+		return nil, nil
+	}
+	return ix.one(ctx, h)
+}
+
+// Has reports whether an entity with the given ref is stored, compared as
+// ByRef compares.
+func (ix *Index) Has(ref string) bool {
 	ref = jsLower(ref)
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if d, ok := ix.findRef(ref); ok {
-		return ix.docs[d].json, true
+	_, ok := ix.findRef(ref)
+	return ok
+}
+
+// one is the body of a single hit, read if the index does not hold it.
+func (ix *Index) one(ctx context.Context, h hit) ([]byte, error) {
+	hits, err := ix.fill(ctx, []hit{h}, true)
+	if err != nil || len(hits) == 0 {
+		return nil, err
 	}
-	return nil, false
+	return hits[0].json, nil
 }
 
 func (ix *Index) findUID(uid string) (uint32, bool) {
@@ -168,11 +205,13 @@ func (ix *Index) upsert(d Doc) {
 		ix.removeDoc(other)
 	}
 	if !exists {
-		ix.addDoc(docRec{json: d.JSON, rows: rows, uid: uid, ref: ref})
+		rec := docRec{rows: rows, uid: uid, ref: ref}
+		ix.keepBody(&rec, d.UID, d.JSON)
+		ix.addDoc(rec)
 		return
 	}
 	ix.strs.release(uid)
-	ix.updateDoc(id, d.JSON, rows, ref)
+	ix.updateDoc(id, d.UID, d.JSON, rows, ref)
 }
 
 // Remove deletes the entity with the given uid, if stored.
@@ -303,6 +342,7 @@ func (ix *Index) removeDoc(id uint32) {
 	for _, r := range rec.rows {
 		ix.releaseRow(r)
 	}
+	ix.dropBody(ix.strs.str(rec.uid))
 	ix.strs.release(rec.uid)
 	ix.strs.release(rec.ref)
 	ix.docs[id] = docRec{}
@@ -313,7 +353,7 @@ func (ix *Index) removeDoc(id uint32) {
 // postings, views and facets whose input changed. Postings confirm pairs
 // against the doc's rows, so removals run against the old rows and
 // additions against the new ones.
-func (ix *Index) updateDoc(id uint32, js []byte, rows []row, ref uint32) {
+func (ix *Index) updateDoc(id uint32, uid string, js []byte, rows []row, ref uint32) {
 	ix.touch(id)
 	rec := &ix.docs[id]
 	oldRows, oldRef := rec.rows, rec.ref
@@ -322,7 +362,8 @@ func (ix *Index) updateDoc(id uint32, js []byte, rows []row, ref uint32) {
 	for _, p := range gone {
 		ix.postRemove(p, id)
 	}
-	rec.json, rec.rows, rec.ref = js, rows, ref
+	rec.rows, rec.ref = rows, ref
+	ix.keepBody(rec, uid, js)
 	ix.queuePairs(added, id)
 	if ref != oldRef {
 		ix.byRef.remove(ix.strs.hash(ix.strs.str(oldRef)), id)

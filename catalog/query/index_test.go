@@ -15,21 +15,21 @@ func TestIndex_UpsertLookupRemove(t *testing.T) {
 	if got := ix.Len(); got != 16 {
 		t.Fatalf("Len = %d, want 16", got)
 	}
-	js, ok := ix.ByRef("Group:Default/TEAM-PAYMENTS")
-	if !ok || !strings.Contains(string(js), `"name":"team-payments"`) {
-		t.Fatalf("ByRef (any case) = %s, %v", js, ok)
+	js, err := ix.ByRef(bg, "Group:Default/TEAM-PAYMENTS")
+	if err != nil || !strings.Contains(string(js), `"name":"team-payments"`) {
+		t.Fatalf("ByRef (any case) = %s, %v", js, err)
 	}
-	if _, ok := ix.ByUID("7d8d87e1-d0ff-46a6-a415-bd25f5be2d58"); !ok {
+	if js, _ := ix.ByUID(bg, "7d8d87e1-d0ff-46a6-a415-bd25f5be2d58"); js == nil {
 		t.Fatal("ByUID of team-payments failed")
 	}
-	if _, ok := ix.ByRef("group:default/missing"); ok {
+	if js, _ := ix.ByRef(bg, "group:default/missing"); js != nil {
 		t.Fatal("ByRef of a missing entity succeeded")
 	}
 
 	ix.Remove("7d8d87e1-d0ff-46a6-a415-bd25f5be2d58")
 	ix.Remove("7d8d87e1-d0ff-46a6-a415-bd25f5be2d58") // unknown now: no-op
-	if _, ok := ix.ByRef("group:default/team-payments"); ok || ix.Len() != 15 {
-		t.Fatalf("after Remove: found=%v Len=%d", ok, ix.Len())
+	if js, _ := ix.ByRef(bg, "group:default/team-payments"); js != nil || ix.Len() != 15 {
+		t.Fatalf("after Remove: found=%s Len=%d", js, ix.Len())
 	}
 	if n := count(t, ix, "kind=group"); n != 2 {
 		t.Errorf("groups after Remove = %d, want 2", n)
@@ -51,15 +51,15 @@ func TestIndex_UpsertReplaces(t *testing.T) {
 
 	// The same ref under a new uid replaces the entity (delete and re-add).
 	ix.Upsert(testDoc(t, "u2", "Component", "A", map[string]any{"lifecycle": "deprecated"}))
-	if _, ok := ix.ByUID("u1"); ok || ix.Len() != 1 {
+	if js, _ := ix.ByUID(bg, "u1"); js != nil || ix.Len() != 1 {
 		t.Fatalf("old uid still present, Len=%d", ix.Len())
 	}
 	// A rename keeps the uid and moves the ref.
 	ix.Upsert(testDoc(t, "u2", "Component", "b", map[string]any{"lifecycle": "deprecated"}))
-	if _, ok := ix.ByRef("component:default/a"); ok {
+	if js, _ := ix.ByRef(bg, "component:default/a"); js != nil {
 		t.Error("old ref still resolves")
 	}
-	if _, ok := ix.ByRef("component:default/b"); !ok {
+	if js, _ := ix.ByRef(bg, "component:default/b"); js == nil {
 		t.Error("new ref does not resolve")
 	}
 }
@@ -86,7 +86,7 @@ func testDoc(tb testing.TB, uid, kind, name string, spec map[string]any) Doc {
 // count returns how many entities match a filter set.
 func count(tb testing.TB, ix *Index, filters ...string) int {
 	tb.Helper()
-	r, err := ix.Query(QueryRequest{Filter: mustFilters(tb, filters...), Limit: ptr(0)})
+	r, err := ix.Query(bg, QueryRequest{Filter: mustFilters(tb, filters...), Limit: ptr(0)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func checkAgainstBrute(t *testing.T, ix *Index, docs []Doc, p Predicate) {
 			want++
 		}
 	}
-	r, err := ix.Query(QueryRequest{Filter: p, Limit: ptr(0)})
+	r, err := ix.Query(bg, QueryRequest{Filter: p, Limit: ptr(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestByRefs(t *testing.T) {
 	ix := fixtureIndex(t)
 	refs := []string{"component:default/checkout-web", "Component:DEFAULT/Ledger-Lib", "component:default/ledger-lib",
 		"component:default/missing", "not a ref", "component:ledger-lib", "group:default/team-payments"}
-	got, err := ix.ByRefs(refs, mustFilters(t, "kind=component"), []string{"metadata.name"})
+	got, err := ix.ByRefs(bg, refs, mustFilters(t, "kind=component"), []string{"metadata.name"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestByRefs(t *testing.T) {
 			t.Errorf("item %d = %s, want %s", i, got[i], want[i])
 		}
 	}
-	if _, err := ix.ByRefs(refs, Predicate{}, []string{"a[0]"}); err == nil {
+	if _, err := ix.ByRefs(bg, refs, Predicate{}, []string{"a[0]"}); err == nil {
 		t.Error("array field accepted")
 	}
 }
@@ -227,11 +227,11 @@ func TestByRefs(t *testing.T) {
 func TestQuery_EmptyRequest(t *testing.T) {
 	t.Parallel()
 	ix := fixtureIndex(t)
-	r, err := ix.Query(QueryRequest{})
+	r, err := ix.Query(bg, QueryRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := ix.List(ListRequest{})
+	want, err := ix.List(bg, ListRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestQuery_EmptyRequest(t *testing.T) {
 	for i := range 250 {
 		big.Upsert(testDoc(t, fmt.Sprintf("u%03d", i), "Component", fmt.Sprint("c", i), nil))
 	}
-	if r, err := big.Query(QueryRequest{}); err != nil || len(r.Items) != DefaultQueryLimit || r.NextCursor == "" {
+	if r, err := big.Query(bg, QueryRequest{}); err != nil || len(r.Items) != DefaultQueryLimit || r.NextCursor == "" {
 		t.Errorf("default limit: %d items, next %q, %v", len(r.Items), r.NextCursor, err)
 	}
 }

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"iter"
@@ -45,13 +46,13 @@ const streamFirstPage = 10_000
 // nulls last and ties by uid ascending (see byOneOrder and byOrders). The
 // after cursor, base64 of {"limit","offset"}, overrides both. An unpaged
 // request returns everything Stream would yield.
-func (ix *Index) List(req ListRequest) (ListResult, error) {
+func (ix *Index) List(ctx context.Context, req ListRequest) (ListResult, error) {
 	proj, err := CompileFields(req.Fields)
 	if err != nil {
 		return ListResult{}, err
 	}
 	if !req.Paged() {
-		return ix.listAll(req)
+		return ix.listAll(ctx, req)
 	}
 	offset, limit, err := req.page()
 	if err != nil {
@@ -65,18 +66,21 @@ func (ix *Index) List(req ListRequest) (ListResult, error) {
 		ix.ensureRefView()
 	}
 	ix.mu.RLock()
-	jsons := ix.listPage(req.Filter, req.Order, need)
+	hits := ix.listPage(req.Filter, req.Order, need)
 	ix.mu.RUnlock()
-	jsons = jsons[min(offset, len(jsons)):]
+	hits = hits[min(offset, len(hits)):]
 	var res ListResult
-	if limit >= 0 && len(jsons) > limit {
-		jsons = jsons[:limit]
+	if limit >= 0 && len(hits) > limit {
+		hits = hits[:limit]
 		after, _ := json.Marshal(map[string]int{"limit": limit, "offset": offset + limit})
 		res.NextAfter = base64.StdEncoding.EncodeToString(after)
 	}
-	res.Items = make([][]byte, len(jsons))
-	for i, js := range jsons {
-		if res.Items[i], err = proj.Apply(js); err != nil {
+	if hits, err = ix.fill(ctx, hits, true); err != nil {
+		return ListResult{}, err
+	}
+	res.Items = make([][]byte, len(hits))
+	for i, h := range hits {
+		if res.Items[i], err = proj.Apply(h.json); err != nil {
 			return ListResult{}, err
 		}
 	}
@@ -84,8 +88,8 @@ func (ix *Index) List(req ListRequest) (ListResult, error) {
 }
 
 // listAll collects what Stream yields.
-func (ix *Index) listAll(req ListRequest) (ListResult, error) {
-	seq, err := ix.Stream(req)
+func (ix *Index) listAll(ctx context.Context, req ListRequest) (ListResult, error) {
+	seq, err := ix.Stream(ctx, req)
 	if err != nil {
 		return ListResult{}, err
 	}
@@ -160,9 +164,9 @@ func jsInteger(v any) (int, bool) {
 	return int(f), true
 }
 
-// listPage returns the JSON of the first need entities of the list order.
-// The caller holds the read lock.
-func (ix *Index) listPage(filter Predicate, order []Order, need int) [][]byte {
+// listPage returns the first need entities of the list order, with their
+// bodies when held. The caller holds the read lock.
+func (ix *Index) listPage(filter Predicate, order []Order, need int) []hit {
 	set := ix.eval(filter)
 	var docs []uint32
 	switch len(order) {
@@ -173,9 +177,9 @@ func (ix *Index) listPage(filter Predicate, order []Order, need int) [][]byte {
 	default:
 		docs = ix.byOrders(set, order, need)
 	}
-	out := make([][]byte, len(docs))
+	out := make([]hit, len(docs))
 	for i, d := range docs {
-		out[i] = ix.docs[d].json
+		out[i] = ix.hitOf(d)
 	}
 	return out
 }
@@ -358,7 +362,7 @@ func cmpNullsLast(a, b *string, desc bool) int {
 // appear only when fewer than 10,000 entities have a value. Entities are
 // read a chunk at a time, so the read lock is never held while the caller
 // writes. Errors in Fields are returned before anything is yielded.
-func (ix *Index) Stream(req ListRequest) (iter.Seq2[[]byte, error], error) {
+func (ix *Index) Stream(ctx context.Context, req ListRequest) (iter.Seq2[[]byte, error], error) {
 	proj, err := CompileFields(req.Fields)
 	if err != nil {
 		return nil, err
@@ -374,18 +378,27 @@ func (ix *Index) Stream(req ListRequest) (iter.Seq2[[]byte, error], error) {
 		}
 		for {
 			hits, _ := ix.searchPage(c, chunk, 0, false)
-			for _, h := range hits[:min(len(hits), chunk)] {
+			more := len(hits) > chunk
+			if more {
+				n := *c
+				n.orderValues = sortValues(hits, chunk-1, len(c.orderFields) > 0)
+				c = &n
+			}
+			page, err := ix.fill(ctx, hits[:min(len(hits), chunk)], false)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, h := range page {
 				item, err := proj.Apply(h.json)
 				if !yield(item, err) || err != nil {
 					return
 				}
 			}
-			if len(hits) <= chunk {
+			if !more {
 				return
 			}
-			n := *c
-			n.orderValues = sortValues(hits, chunk-1, len(c.orderFields) > 0)
-			c, chunk = &n, streamChunk
+			chunk = streamChunk
 		}
 	}, nil
 }

@@ -33,7 +33,7 @@ func TestList_Filters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := ix.List(ListRequest{Filter: mustFilters(t, tt.filters...)})
+			r, err := ix.List(bg, ListRequest{Filter: mustFilters(t, tt.filters...)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +46,7 @@ func TestList_Filters(t *testing.T) {
 
 func TestList_EmptyIndex(t *testing.T) {
 	t.Parallel()
-	r, err := NewIndex().List(ListRequest{})
+	r, err := NewIndex().List(bg, ListRequest{})
 	if err != nil || len(r.Items) != 0 || r.NextAfter != "" {
 		t.Errorf("List on an empty index = %v, %v", r, err)
 	}
@@ -55,14 +55,14 @@ func TestList_EmptyIndex(t *testing.T) {
 func TestList_FieldsProjection(t *testing.T) {
 	t.Parallel()
 	ix := fixtureIndex(t)
-	r, err := ix.List(ListRequest{Filter: mustFilters(t, "kind=domain"), Fields: []string{"kind,metadata.name"}})
+	r, err := ix.List(bg, ListRequest{Filter: mustFilters(t, "kind=domain"), Fields: []string{"kind,metadata.name"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Items) != 1 || string(r.Items[0]) != `{"kind":"Domain","metadata":{"name":"payments"}}` {
 		t.Errorf("items = %s", r.Items)
 	}
-	if _, err := ix.List(ListRequest{Fields: []string{"metadata.tags[0]"}}); !errors.Is(err, errs.ErrInput) {
+	if _, err := ix.List(bg, ListRequest{Fields: []string{"metadata.tags[0]"}}); !errors.Is(err, errs.ErrInput) {
 		t.Errorf("array field: error %v", err)
 	}
 }
@@ -92,7 +92,7 @@ func TestList_Paged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := ix.List(tt.req)
+			r, err := ix.List(bg, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +134,7 @@ func TestList_Errors(t *testing.T) {
 		{ListRequest{Limit: ptr(1), Fields: []string{"a[1]"}}, `Invalid field "a[1]", array type fields are not supported`},
 	}
 	for _, tt := range tests {
-		_, err := ix.List(tt.req)
+		_, err := ix.List(bg, tt.req)
 		if err == nil || err.Error() != tt.want || !errors.Is(err, errs.ErrInput) {
 			t.Errorf("List(%+v) error %v, want %q", tt.req, err, tt.want)
 		}
@@ -158,7 +158,7 @@ func TestStream(t *testing.T) {
 		{"ordered keeps entities without the field", ListRequest{Order: []Order{{Field: "spec.lifecycle"}}}, 2500},
 	}
 	for _, tt := range tests {
-		seq, err := ix.Stream(tt.req)
+		seq, err := ix.Stream(bg, tt.req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func TestStream(t *testing.T) {
 		}
 	}
 	// Stopping early is allowed.
-	seq, _ := ix.Stream(ListRequest{})
+	seq, _ := ix.Stream(bg, ListRequest{})
 	for range seq {
 		break
 	}
@@ -198,7 +198,7 @@ func TestStream_NullsOnlyOnTheFirstPage(t *testing.T) {
 	if with <= streamFirstPage {
 		t.Fatalf("only %d entities have spec.lifecycle", with)
 	}
-	seq, err := ix.Stream(ListRequest{Order: []Order{{Field: "spec.lifecycle", Desc: true}}, Fields: []string{"metadata.uid"}})
+	seq, err := ix.Stream(bg, ListRequest{Order: []Order{{Field: "spec.lifecycle", Desc: true}}, Fields: []string{"metadata.uid"}})
 	if err != nil {
 		t.Fatal(err)
 	}

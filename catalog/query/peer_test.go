@@ -50,31 +50,31 @@ func TestIndex_MatchesPeer(t *testing.T) {
 func peerCases(t *testing.T) []peerCase {
 	return []peerCase{
 		{"list all", "catalog-entities", false, func(ix *Index) (any, error) {
-			r, err := ix.List(ListRequest{})
+			r, err := ix.List(bg, ListRequest{})
 			return r.Items, err
 		}},
 		{"list filter fields", "catalog-entities-filter-fields", false, func(ix *Index) (any, error) {
-			r, err := ix.List(ListRequest{Filter: mustFilters(t, "kind=component,spec.lifecycle=production"), Fields: []string{"kind,metadata.name,spec.owner"}})
+			r, err := ix.List(bg, ListRequest{Filter: mustFilters(t, "kind=component,spec.lifecycle=production"), Fields: []string{"kind,metadata.name,spec.owner"}})
 			return r.Items, err
 		}},
 		{"by-query limit 2", "catalog-by-query-limit2", false, func(ix *Index) (any, error) {
-			return queryBody(ix.Query(QueryRequest{Limit: ptr(2), FullText: &FullText{}}))
+			return queryBody(ix.Query(bg, QueryRequest{Limit: ptr(2), FullText: &FullText{}}))
 		}},
 		{"by-query next page from the peer's cursor", "catalog-by-query-limit2-next", false, func(ix *Index) (any, error) {
 			path := readPeer(t, "catalog-by-query-limit2-next").Request.Path
 			_, c, _ := strings.Cut(path, "cursor=")
-			return queryBody(ix.Query(QueryRequest{Cursor: c}))
+			return queryBody(ix.Query(bg, QueryRequest{Cursor: c}))
 		}},
 		{"by-query exists desc", "catalog-by-query-exists-filter", true, func(ix *Index) (any, error) {
-			return queryBody(ix.Query(QueryRequest{Filter: mustFilters(t, "spec.system"), Fields: []string{"kind,metadata.name,spec.system"},
+			return queryBody(ix.Query(bg, QueryRequest{Filter: mustFilters(t, "spec.system"), Fields: []string{"kind,metadata.name,spec.system"},
 				OrderField: &Order{Field: "metadata.name", Desc: true}, FullText: &FullText{}}))
 		}},
 		{"by-query filter order fields", "catalog-by-query-filter-order-fields", false, func(ix *Index) (any, error) {
-			return queryBody(ix.Query(QueryRequest{Filter: mustFilters(t, "kind=component"), Fields: []string{"metadata.name,spec.type,spec.owner"},
+			return queryBody(ix.Query(bg, QueryRequest{Filter: mustFilters(t, "kind=component"), Fields: []string{"metadata.name,spec.type,spec.owner"},
 				OrderField: &Order{Field: "metadata.name"}, Limit: ptr(100), FullText: &FullText{}}))
 		}},
 		{"by-query full text", "catalog-by-query-fulltext", false, func(ix *Index) (any, error) {
-			return queryBody(ix.Query(QueryRequest{FullText: &FullText{Term: "checkout", Fields: []string{"metadata.name"}}, Fields: []string{"kind,metadata.name"}}))
+			return queryBody(ix.Query(bg, QueryRequest{FullText: &FullText{Term: "checkout", Fields: []string{"metadata.name"}}, Fields: []string{"kind,metadata.name"}}))
 		}},
 		{"facets kind", "catalog-entity-facets-kind", false, func(ix *Index) (any, error) {
 			return map[string]any{"facets": ix.Facets(Predicate{}, []string{"kind"})}, nil
@@ -83,7 +83,7 @@ func peerCases(t *testing.T) []peerCase {
 			return map[string]any{"facets": ix.Facets(mustFilters(t, "kind=component"), []string{"spec.lifecycle", "spec.type"})}, nil
 		}},
 		{"by-refs", "catalog-by-refs", false, func(ix *Index) (any, error) {
-			items, err := ix.ByRefs([]string{"component:default/checkout-web", "api:default/payments-api", "component:default/nope"},
+			items, err := ix.ByRefs(bg, []string{"component:default/checkout-web", "api:default/payments-api", "component:default/nope"},
 				Predicate{}, []string{"kind", "metadata.name", "relations"})
 			return map[string]any{"items": items}, err
 		}},

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"math/bits"
 	"slices"
 
@@ -58,7 +59,7 @@ type hit struct {
 // SQL, a cursor positioned on a value never reaches the nulls again, and
 // one positioned on a null matches nothing, so nulls only show on a first
 // page.
-func (ix *Index) Query(req QueryRequest) (QueryResult, error) {
+func (ix *Index) Query(ctx context.Context, req QueryRequest) (QueryResult, error) {
 	proj, err := CompileFields(req.Fields)
 	if err != nil {
 		return QueryResult{}, err
@@ -89,6 +90,9 @@ func (ix *Index) Query(req QueryRequest) (QueryResult, error) {
 	}
 	if prev != nil {
 		res.PrevCursor = prev.encode()
+	}
+	if hits, err = ix.fill(ctx, hits, true); err != nil {
+		return QueryResult{}, err
 	}
 	res.Items = make([][]byte, len(hits))
 	for i, h := range hits {
@@ -249,12 +253,12 @@ func (ix *Index) search(c *cursor, limit, offset int, wantTotal bool, b *builds)
 	}
 	hits := make([]hit, len(entries))
 	for i, e := range entries {
-		hits[i] = hit{json: ix.docs[e.doc].json, val: ix.strs.str(e.val), uid: ix.strs.str(e.uid)}
+		hits[i] = hit{json: ix.body(e.doc), val: ix.strs.str(e.val), uid: ix.strs.str(e.uid)}
 	}
 	if start == nil && len(hits) < want && p.nullCount() > 0 {
 		// Only a first page reaches the nulls, which sort last.
 		for _, e := range ix.uidOrder(p.nullSet(ix.live), fwd, offset, want-len(hits)) {
-			hits = append(hits, hit{json: ix.docs[e.doc].json, uid: ix.strs.str(e.uid), null: true})
+			hits = append(hits, hit{json: ix.body(e.doc), uid: ix.strs.str(e.uid), null: true})
 		}
 	}
 	if c.isPrevious {

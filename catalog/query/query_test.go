@@ -18,7 +18,7 @@ func pageThrough(t *testing.T, ix *Index, first QueryRequest) []QueryResult {
 	var pages []QueryResult
 	req := first
 	for {
-		r, err := ix.Query(req)
+		r, err := ix.Query(bg, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestQuery_CursorRoundTrips(t *testing.T) {
 func checkPrevCursors(t *testing.T, ix *Index, pages []QueryResult, limit *int) {
 	t.Helper()
 	for i := len(pages) - 1; i > 0; i-- {
-		prev, err := ix.Query(QueryRequest{Cursor: pages[i].PrevCursor, Limit: limit})
+		prev, err := ix.Query(bg, QueryRequest{Cursor: pages[i].PrevCursor, Limit: limit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestQuery_Semantics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := ix.Query(tt.req)
+			r, err := ix.Query(bg, tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +177,7 @@ func TestQuery_ExcludedTotalIsCarried(t *testing.T) {
 func TestQuery_CursorCarriesQuery(t *testing.T) {
 	t.Parallel()
 	ix := fixtureIndex(t)
-	first, err := ix.Query(QueryRequest{Filter: mustFilters(t, "kind=component"), Limit: ptr(1), OrderField: &Order{Field: "metadata.name"},
+	first, err := ix.Query(bg, QueryRequest{Filter: mustFilters(t, "kind=component"), Limit: ptr(1), OrderField: &Order{Field: "metadata.name"},
 		FullText: &FullText{Term: ""}})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func TestQuery_CursorCarriesQuery(t *testing.T) {
 	// padding is accepted too.
 	urlSafe := strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(first.NextCursor), "=")
 	for _, c := range []string{first.NextCursor, urlSafe} {
-		next, err := ix.Query(QueryRequest{Cursor: c, Filter: mustFilters(t, "kind=group"), Limit: ptr(10)})
+		next, err := ix.Query(bg, QueryRequest{Cursor: c, Filter: mustFilters(t, "kind=group"), Limit: ptr(10)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestQuery_Errors(t *testing.T) {
 		{"array field", QueryRequest{Fields: []string{"metadata.tags[0]"}}, `Invalid field "metadata.tags[0]", array type fields are not supported`},
 	}
 	for _, tt := range tests {
-		_, err := ix.Query(tt.req)
+		_, err := ix.Query(bg, tt.req)
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, errs.ErrInput) {
 			t.Errorf("%s: error %v, want InputError starting %q", tt.name, err, tt.want)
 		}
@@ -240,7 +240,7 @@ func TestQuery_NullCursorValuesMatchNothing(t *testing.T) {
 	t.Parallel()
 	ix := fixtureIndex(t)
 	c := base64.StdEncoding.EncodeToString([]byte(`{"orderFields":[],"isPrevious":false,"orderFieldValues":[null],"totalItems":3}`))
-	r, err := ix.Query(QueryRequest{Cursor: c})
+	r, err := ix.Query(bg, QueryRequest{Cursor: c})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestQuery_OrderFieldNullsSortLast(t *testing.T) {
 		{false, []string{"mixed", "value", "null", "mixed", "long", "none"}},
 		{true, []string{"value", "mixed", "none", "long", "mixed", "null"}},
 	} {
-		r, err := ix.Query(QueryRequest{OrderField: &Order{Field: "spec.x", Desc: tt.desc}})
+		r, err := ix.Query(bg, QueryRequest{OrderField: &Order{Field: "spec.x", Desc: tt.desc}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -361,7 +361,7 @@ func TestQuery_OrderFieldNullsSortLast(t *testing.T) {
 	if n := count(t, ix, "spec.x"); n != 4 {
 		t.Errorf("existence matches %d, want 4 (null and long values count)", n)
 	}
-	lr, err := ix.List(ListRequest{Order: []Order{{Field: "spec.x", Desc: true}}, Limit: ptr(10)})
+	lr, err := ix.List(bg, ListRequest{Order: []Order{{Field: "spec.x", Desc: true}}, Limit: ptr(10)})
 	if err != nil {
 		t.Fatal(err)
 	}

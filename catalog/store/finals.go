@@ -29,6 +29,25 @@ func (s *Store) FinalsSince(ctx context.Context, seq int64, limit int) ([]FinalR
 	return rows, translate(err)
 }
 
+// Bodies returns the stored JSON of the final entities with the given ids
+// (metadata.uid); ids without a final entity are left out. The in-memory
+// index reads the bodies it does not keep through it.
+func (s *Store) Bodies(ctx context.Context, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	err := inLists(ids, func(chunk []string) error {
+		var rows []struct {
+			EntityID    string
+			FinalEntity string
+		}
+		err := s.q(ctx).Raw("SELECT entity_id, final_entity FROM final_entities WHERE entity_id IN ?", chunk).Scan(&rows).Error
+		for _, r := range rows {
+			out[r.EntityID] = []byte(r.FinalEntity)
+		}
+		return translate(err)
+	})
+	return out, err
+}
+
 // DeletionsSince returns the deletions recorded after seq, in order.
 func (s *Store) DeletionsSince(ctx context.Context, seq int64) ([]Deletion, error) {
 	var rows []Deletion

@@ -44,6 +44,9 @@ func startWired(t testing.TB, cfgYAML string) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Two cached bodies: responses read entities from the database, as a
+	// catalog larger than the cache does.
+	cfg.Catalog.CachedEntities = 2
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	a, err := build(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -154,7 +154,7 @@ func newCatalog(cfg *config.Config, st *store.Store, al *audit.Log, log *slog.Lo
 			rules.PerLocation[l.Type+":"+target] = append(rules.PerLocation[l.Type+":"+target], r.Allow...)
 		}
 	}
-	ix := query.NewIndex()
+	ix := query.NewIndexWith(st, cfg.Catalog.CachedEntities)
 	svc := catalog.New(st, ix, v, urls, catalog.Options{
 		ConfigLocations:      locs,
 		AllowedLocationTypes: cfg.Catalog.AllowedLocationTypes,

@@ -66,6 +66,10 @@ type Catalog struct {
 	DefaultLocationConflictStrategy string `yaml:"defaultLocationConflictStrategy"`
 	Readonly                        bool   `yaml:"readonly"`
 	Policy                          Policy `yaml:"policy"`
+	// CachedEntities is how many entity bodies besides Users and Groups
+	// the in-memory index keeps (default 10,000, about 1.2 KB each); the
+	// others are read from the database when a response needs them.
+	CachedEntities int `yaml:"cachedEntities"`
 }
 
 // Location is a location the catalog loads at start.
@@ -286,6 +290,9 @@ func (c *Config) applyDefaults() {
 	if c.Catalog.OrphanStrategy == "" {
 		c.Catalog.OrphanStrategy = "delete"
 	}
+	if c.Catalog.CachedEntities == 0 {
+		c.Catalog.CachedEntities = 10_000
+	}
 	if len(c.Catalog.AllowedLocationTypes) == 0 {
 		c.Catalog.AllowedLocationTypes = []string{"url"}
 	}
@@ -327,6 +334,9 @@ func (c *Config) Validate() error {
 		if l.Target == "" {
 			add("catalog.locations[%d].target is required", i)
 		}
+	}
+	if c.Catalog.CachedEntities < 0 {
+		add("catalog.cachedEntities %d must be positive", c.Catalog.CachedEntities)
 	}
 	switch c.Catalog.OrphanStrategy {
 	case "delete", "keep":
