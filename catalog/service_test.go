@@ -341,3 +341,46 @@ func TestStore_ReleaseOnStop(t *testing.T) {
 		t.Fatalf("a released claim is not due: %v", again)
 	}
 }
+
+// A location that emits more children than one transaction writes
+// (store.childTx, 5,000) is written in several; every child keeps its
+// reference throughout, and children it stops emitting are deleted.
+func TestService_LargeLocationWrittenInChunks(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "catalog-info.yaml")
+	components := func(n int) string {
+		var b strings.Builder
+		b.WriteString(group)
+		for i := range n {
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d}\nspec: {type: service, lifecycle: production, owner: team-a}\n", i)
+		}
+		return b.String()
+	}
+	writeFile(t, f, components(6000))
+	h := newHarness(t, "delete", f)
+	if n := h.count(t, "kind=component"); n != 6000 {
+		t.Fatalf("%d components after the first ingestion, want 6000", n)
+	}
+	h.entity(t, "component:default/svc-05999")
+
+	writeFile(t, f, components(5500))
+	h.refreshAll(t, f)
+	if n := h.count(t, "kind=component"); n != 5500 {
+		t.Fatalf("%d components after 500 were removed, want 5500", n)
+	}
+	h.entity(t, "component:default/svc-05499")
+	h.missing(t, "component:default/svc-05500")
+}
+
+func (h *harness) count(t *testing.T, filter string) int {
+	t.Helper()
+	p, err := query.ParseFilters([]string{filter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.svc.Query(h.ctx, query.QueryRequest{Filter: p, Limit: new(int)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.TotalItems
+}

@@ -97,15 +97,7 @@ FROM refresh_state WHERE entity_ref IN ?`, chunk).Scan(&rows).Error
 // so a location of 100,000 entities never has all their statement
 // arguments in memory at once.
 func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.Time) (accepted, conflicts []string, err error) {
-	seen := make(map[string]bool, len(items))
-	unique := make([]Deferred, 0, len(items))
-	for _, d := range items {
-		if !seen[d.Ref] {
-			seen[d.Ref] = true
-			unique = append(unique, d)
-		}
-	}
-	err = inChunks(unique, func(chunk []Deferred) error {
+	err = inChunks(uniqueDeferred(items), func(chunk []Deferred) error {
 		a, c, err := s.upsertChunk(ctx, chunk, now.UnixMilli())
 		accepted = append(accepted, a...)
 		conflicts = append(conflicts, c...)
@@ -115,6 +107,87 @@ func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.T
 		return nil, nil, err
 	}
 	return accepted, conflicts, nil
+}
+
+// uniqueDeferred keeps the first item of each ref.
+func uniqueDeferred(items []Deferred) []Deferred {
+	seen := make(map[string]bool, len(items))
+	unique := make([]Deferred, 0, len(items))
+	for _, d := range items {
+		if !seen[d.Ref] {
+			seen[d.Ref] = true
+			unique = append(unique, d)
+		}
+	}
+	return unique
+}
+
+// childTx is how many children of one location are written per
+// transaction. SQLite holds the pages a transaction wrote in memory until
+// it commits: one transaction of 100,000 children held about 200 MB.
+const childTx = 5000
+
+// writeChildren stores the children of a location that emits more than
+// childTx, one transaction per childTx children, each with the references
+// from the location, so a child is never without the reference that keeps
+// it from being deleted as an orphan (by this or another replica).
+// WriteResults then drops the references the location no longer emits.
+func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, now time.Time) (accepted, conflicts []string, err error) {
+	items = uniqueDeferred(items)
+	for start := 0; start < len(items); start += childTx {
+		chunk := items[start:min(start+childTx, len(items))]
+		err := s.InTx(ctx, func(tx *Store) error {
+			a, c, err := tx.upsertDeferred(ctx, chunk, now)
+			if err != nil {
+				return err
+			}
+			accepted = append(accepted, a...)
+			conflicts = append(conflicts, c...)
+			return tx.addReferences(ctx, sourceRef, a)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return accepted, conflicts, nil
+}
+
+// addReferences records that the entity sourceRef emits targets, beside
+// what it already emits.
+func (s *Store) addReferences(ctx context.Context, sourceRef string, targets []string) error {
+	err := inLists(targets, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("DELETE FROM refresh_state_references WHERE source_entity_ref = ? AND target_entity_ref IN ?", sourceRef, chunk).Error)
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(targets))
+	for i, t := range targets {
+		rows[i] = []any{nil, sourceRef, t}
+	}
+	return s.insertRows(ctx, "INSERT INTO refresh_state_references (source_key, source_entity_ref, target_entity_ref)", 3, rows)
+}
+
+// pruneReferences drops the references from sourceRef to anything but
+// keep.
+func (s *Store) pruneReferences(ctx context.Context, sourceRef string, keep []string) error {
+	var have []string
+	if err := s.q(ctx).Raw("SELECT target_entity_ref FROM refresh_state_references WHERE source_entity_ref = ?", sourceRef).Scan(&have).Error; err != nil {
+		return translate(err)
+	}
+	kept := make(map[string]bool, len(keep))
+	for _, k := range keep {
+		kept[k] = true
+	}
+	var stale []string
+	for _, h := range have {
+		if !kept[h] {
+			stale = append(stale, h)
+		}
+	}
+	return inLists(stale, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("DELETE FROM refresh_state_references WHERE source_entity_ref = ? AND target_entity_ref IN ?", sourceRef, chunk).Error)
+	})
 }
 
 // upsertChunk is upsertDeferred for at most 500 items with distinct refs.

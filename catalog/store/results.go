@@ -29,8 +29,9 @@ type Result struct {
 	Hash   string
 }
 
-// WriteResults stores a batch of processing results in one transaction,
-// and marks every entity whose stitched form they change: the processed
+// WriteResults stores a batch of processing results in one transaction
+// (a location with more than childTx children writes them before it, a
+// transaction at a time: see writeChildren), and marks every entity whose stitched form they change: the processed
 // entities themselves at once, and the entities that only their relations
 // touch (the other end of each relation) restitchAfter from now, unless
 // they are already marked sooner. A delay lets a group that many batches
@@ -38,6 +39,22 @@ type Result struct {
 // returns the child refs that another location already owns.
 func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfter time.Duration) (conflicts map[string][]string, err error) {
 	conflicts = map[string][]string{}
+	// A location with many children writes them first, a transaction at
+	// a time; the batch's transaction then only prunes its references.
+	written := map[int][]string{}
+	for i, r := range results {
+		if r.Processed == nil || !r.ChildrenOK || len(r.Children) <= childTx {
+			continue
+		}
+		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		if len(c) > 0 {
+			conflicts[r.Ref] = c
+		}
+		written[i] = accepted
+	}
 	err = s.InTx(ctx, func(tx *Store) error {
 		now := time.Now()
 		var ok []string
@@ -79,8 +96,14 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref)", 4, rels); err != nil {
 			return err
 		}
-		for _, r := range results {
+		for i, r := range results {
 			if r.Processed == nil || !r.ChildrenOK {
+				continue
+			}
+			if accepted, ok := written[i]; ok {
+				if err := tx.pruneReferences(ctx, r.Ref, accepted); err != nil {
+					return err
+				}
 				continue
 			}
 			accepted, c, err := tx.upsertDeferred(ctx, r.Children, now)
