@@ -5,7 +5,12 @@
 //
 // The database stays the source of truth. Each replica loads the final
 // entities into an Index at start-up and keeps it current with Upsert and
-// Remove as stitching writes them; reads never touch the database.
+// Remove as stitching writes them. Every filter, facet, count and sort is
+// answered from memory. An index built with NewIndexWith keeps the JSON
+// bodies of Users and Groups and of the most recently used other entities
+// only; a response that needs another body reads it from the database
+// (Bodies), a page's misses in one query, so memory grows with the search
+// rows rather than with the catalog's JSON.
 //
 // # Semantics
 //

@@ -90,7 +90,7 @@ func dialectorFor(url string) (gorm.Dialector, Dialect, error) {
 			}
 		}
 		// busy_timeout first so the other pragmas wait instead of failing.
-		dsn := "file:" + path + "?_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_cache_size=-16384"
+		dsn := "file:" + path + "?_busy_timeout=10000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_cache_size=-8192"
 		return sqlite.New(sqlite.Config{DriverName: sqliteDriver, DSN: dsn}), SQLite, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return postgres.Open(url), Postgres, nil
