@@ -103,17 +103,7 @@ func (ix *Index) Len() int {
 // ByUID returns the stored JSON of the entity with the given uid, or nil
 // when there is none.
 func (ix *Index) ByUID(ctx context.Context, uid string) ([]byte, error) {
-	ix.mu.RLock()
-	d, ok := ix.findUID(uid)
-	var h hit
-	if ok {
-		h = ix.hitOf(d)
-	}
-	ix.mu.RUnlock()
-	if !ok {
-		return nil, nil
-	}
-	return ix.one(ctx, h)
+	return ix.one(ctx, func() (uint32, bool) { return ix.findUID(uid) })
 }
 
 // ByRef returns the stored JSON of the entity with the given ref, or nil
@@ -121,17 +111,7 @@ func (ix *Index) ByUID(ctx context.Context, uid string) ([]byte, error) {
 // canonical "kind:namespace/name".
 func (ix *Index) ByRef(ctx context.Context, ref string) ([]byte, error) {
 	ref = jsLower(ref)
-	ix.mu.RLock()
-	d, ok := ix.findRef(ref)
-	var h hit
-	if ok {
-		h = ix.hitOf(d)
-	}
-	ix.mu.RUnlock()
-	if !ok {
-		return nil, nil
-	}
-	return ix.one(ctx, h)
+	return ix.one(ctx, func() (uint32, bool) { return ix.findRef(ref) })
 }
 
 // Has reports whether an entity with the given ref is stored, compared as
@@ -144,8 +124,19 @@ func (ix *Index) Has(ref string) bool {
 	return ok
 }
 
-// one is the body of a single hit, read if the index does not hold it.
-func (ix *Index) one(ctx context.Context, h hit) ([]byte, error) {
+// one returns the body of the doc that find picks under the read lock, or
+// nil when it picks none; a body the index does not hold is read.
+func (ix *Index) one(ctx context.Context, find func() (uint32, bool)) ([]byte, error) {
+	ix.mu.RLock()
+	d, ok := find()
+	var h hit
+	if ok {
+		h = ix.hitOf(d)
+	}
+	ix.mu.RUnlock()
+	if !ok {
+		return nil, nil
+	}
 	hits, err := ix.fill(ctx, []hit{h}, true)
 	if err != nil || len(hits) == 0 {
 		return nil, err
