@@ -54,9 +54,12 @@ func (s *Service) matching(fields map[string]string) [][]byte {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return nil
 	}
-	// Users are held in memory (query.NewIndexWith), so this reads no
-	// database and needs no request context.
-	res, err := s.index.List(context.Background(), query.ListRequest{Filter: p})
+	// One page of at most two: enough to tell one match from many, and a
+	// page keeps the bodies it reads in the index's cache, so a user who
+	// signs in again is not read from the database again. The auth
+	// Directory has no request context.
+	limit := 2
+	res, err := s.index.List(context.Background(), query.ListRequest{Filter: p, Limit: &limit})
 	if err != nil {
 		return nil
 	}

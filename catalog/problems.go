@@ -78,20 +78,10 @@ func (s *Service) OwnershipRefs(userRef string) []string {
 	refs := []string{userRef}
 	seen := map[string]bool{userRef: true}
 	for i := 0; i < len(refs) && i < 1000; i++ {
-		body, ok := s.index.Held(refs[i])
-		if !ok {
-			continue
-		}
-		var ent struct {
-			Relations []model.Relation `json:"relations"`
-		}
-		if json.Unmarshal(body, &ent) != nil {
-			continue
-		}
-		for _, r := range ent.Relations {
-			if (r.Type == "memberOf" || r.Type == "childOf") && !seen[r.TargetRef] {
-				seen[r.TargetRef] = true
-				refs = append(refs, r.TargetRef)
+		for _, target := range s.index.RowValues(refs[i], "relations.memberof", "relations.childof") {
+			if !seen[target] {
+				seen[target] = true
+				refs = append(refs, target)
 			}
 		}
 	}

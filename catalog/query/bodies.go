@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"strings"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 )
@@ -14,11 +13,11 @@ type Bodies interface {
 	Bodies(ctx context.Context, uids []string) (map[string][]byte, error)
 }
 
-// NewIndexWith returns an empty index that keeps in memory the JSON of
-// every User and Group (identity lookups read them on every request) and
-// of the cached most recently used other entities, and reads the rest from
-// src. Its memory then grows with the search rows, not with the entities'
-// JSON (113 MB at 100,000 generated entities). NewIndex keeps every body.
+// NewIndexWith returns an empty index that keeps in memory the JSON of the
+// cached most recently used entities and reads the rest from src. Its
+// memory then grows with the search rows, not with the entities' JSON
+// (113 MB at 100,000 generated entities). Identity lookups read rows only
+// (RowValues). NewIndex keeps every body.
 func NewIndexWith(src Bodies, cached int) *Index {
 	ix := NewIndex()
 	ix.src = src
@@ -37,23 +36,30 @@ func (ix *Index) body(d uint32) []byte {
 	return js
 }
 
-// Held returns the JSON of the entity ref when the index holds it in
-// memory, which it always does for Users and Groups; it never reads src.
-func (ix *Index) Held(ref string) ([]byte, bool) {
+// RowValues returns the values, as written, of the search rows of the
+// entity ref under the given lower-cased keys, such as "relations.memberof".
+// It answers from the rows alone and never reads src.
+func (ix *Index) RowValues(ref string, keys ...string) []string {
 	ref = jsLower(ref)
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if d, ok := ix.findRef(ref); ok {
-		js := ix.body(d)
-		return js, js != nil
+	d, ok := ix.findRef(ref)
+	if !ok {
+		return nil
 	}
-	return nil, false
-}
-
-// pinned reports whether the index keeps the body of the entity with the
-// canonical, lower-cased ref in memory however long ago it was read.
-func pinned(ref string) bool {
-	return strings.HasPrefix(ref, "user:") || strings.HasPrefix(ref, "group:")
+	var out []string
+	for _, key := range keys {
+		k, found := ix.strs.lookup(key)
+		if !found {
+			continue
+		}
+		for _, r := range ix.docs[d].rows {
+			if r.key == k && r.val != nullVal {
+				out = append(out, ix.strs.str(r.orig))
+			}
+		}
+	}
+	return out
 }
 
 // hitOf is doc d as a hit with its body, when held. The caller holds the
@@ -65,12 +71,10 @@ func (ix *Index) hitOf(d uint32) hit {
 // keepBody stores the body of an upserted entity. The caller holds the
 // write lock.
 func (ix *Index) keepBody(rec *docRec, uid string, js []byte) {
-	if ix.src == nil || pinned(ix.strs.str(rec.ref)) {
+	if ix.src == nil {
 		rec.json = js
-		ix.dropBody(uid) // it may have been cached under another kind
 		return
 	}
-	rec.json = nil
 	ix.cache.Add(uid, js)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,12 +61,13 @@ func TestIndexWith_ReadsWhatItDoesNotKeep(t *testing.T) {
 	if js, _ := ix.ByUID(bg, "c0"); js == nil || src.reads != 1 {
 		t.Fatalf("ByUID c0 read the source again (%d reads)", src.reads)
 	}
-	// Groups (and Users) are always held, and Held never reads.
-	if js, ok := ix.Held("group:default/team"); !ok || !strings.Contains(string(js), `"name":"team"`) {
-		t.Fatalf("Held group = %s, %v", js, ok)
+	// RowValues answers from the search rows, whatever the cache holds.
+	reads := src.reads
+	if got := ix.RowValues("Group:default/TEAM", "metadata.name", "spec.type", "spec.missing"); !slices.Equal(got, []string{"team", "team"}) || src.reads != reads {
+		t.Fatalf("RowValues group = %q after %d reads", got, src.reads-reads)
 	}
-	if _, ok := ix.Held("component:default/c1"); ok {
-		t.Fatal("Held returned an evicted component")
+	if got := ix.RowValues("component:default/none", "metadata.name"); got != nil {
+		t.Fatalf("RowValues of a missing entity = %q", got)
 	}
 
 	// A page reads the missing bodies in one call, in order.
