@@ -38,7 +38,7 @@ func (h *handler) entities(c echo.Context) error {
 	if res.NextAfter != "" {
 		c.Response().Header().Set("Link", "</entities"+nextQuery(c.Request().URL.RawQuery, res.NextAfter)+`>; rel="next"`)
 	}
-	return httpx.JSONBytes(c, http.StatusOK, joinArray(res.Items))
+	return httpx.JSONBuilt(c, http.StatusOK, func(buf []byte) []byte { return appendArray(buf, res.Items) })
 }
 
 // nextQuery is the query string of the next page, built as Backstage does
@@ -97,16 +97,16 @@ func formEscape(s string) string {
 	return b.String()
 }
 
-func joinArray(items [][]byte) []byte {
-	n := 2
-	for _, it := range items {
-		n += len(it) + 1
-	}
-	buf := make([]byte, 0, n)
+// appendArray appends items as a JSON array; a nil item (a ref that
+// by-refs did not find) is null.
+func appendArray(buf []byte, items [][]byte) []byte {
 	buf = append(buf, '[')
 	for i, it := range items {
 		if i > 0 {
 			buf = append(buf, ',')
+		}
+		if it == nil {
+			it = []byte("null")
 		}
 		buf = append(buf, it...)
 	}

@@ -162,18 +162,7 @@ func (h *handler) runQuery(c echo.Context, req query.QueryRequest) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, 0, 1024*len(res.Items)+128)
-	buf = append(buf, `{"items":[`...)
-	for i, it := range res.Items {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, it...)
-	}
-	buf = append(buf, `],"totalItems":`...)
 	total, _ := json.Marshal(res.TotalItems)
-	buf = append(buf, total...)
-	buf = append(buf, `,"pageInfo":`...)
 	page := map[string]string{}
 	if res.NextCursor != "" {
 		page["nextCursor"] = res.NextCursor
@@ -182,9 +171,15 @@ func (h *handler) runQuery(c echo.Context, req query.QueryRequest) error {
 		page["prevCursor"] = res.PrevCursor
 	}
 	pi, _ := json.Marshal(page)
-	buf = append(buf, pi...)
-	buf = append(buf, '}')
-	return httpx.JSONBytes(c, http.StatusOK, buf)
+	return httpx.JSONBuilt(c, http.StatusOK, func(buf []byte) []byte {
+		buf = append(buf, `{"items":`...)
+		buf = appendArray(buf, res.Items)
+		buf = append(buf, `,"totalItems":`...)
+		buf = append(buf, total...)
+		buf = append(buf, `,"pageInfo":`...)
+		buf = append(buf, pi...)
+		return append(buf, '}')
+	})
 }
 
 var byRefsSchema = &httpx.Schema{Type: "object", Required: []string{"entityRefs"}, Properties: map[string]*httpx.Schema{
@@ -217,18 +212,11 @@ func (h *handler) byRefs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	buf := []byte(`{"items":[`)
-	for i, it := range items {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		if it == nil {
-			it = []byte("null")
-		}
-		buf = append(buf, it...)
-	}
-	buf = append(buf, "]}"...)
-	return httpx.JSONBytes(c, http.StatusOK, buf)
+	return httpx.JSONBuilt(c, http.StatusOK, func(buf []byte) []byte {
+		buf = append(buf, `{"items":`...)
+		buf = appendArray(buf, items)
+		return append(buf, '}')
+	})
 }
 
 func (h *handler) facetsGet(c echo.Context) error {
