@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/stackyard/stackyard/catalog"
@@ -49,6 +50,7 @@ func serve(ctx context.Context, args []string) error {
 		log.Info("verifying tokens", "backstage", cfg.Auth.Backstage != nil, "oidc_issuers", len(cfg.Auth.OIDC),
 			"external_access_tokens", len(cfg.Auth.ExternalAccess), "admins", cfg.Auth.Admins)
 	}
+	applyMemoryLimit(cfg.Server.MemoryLimit, log)
 	app, err := build(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -194,4 +196,17 @@ func logLevel() slog.Level {
 		return slog.LevelInfo
 	}
 	return l
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit to
+// server.memoryLimit, unless the GOMEMLIMIT environment variable set one.
+func applyMemoryLimit(limit config.ByteSize, log *slog.Logger) {
+	switch {
+	case limit <= 0:
+	case os.Getenv("GOMEMLIMIT") != "":
+		log.Info("memory limit set by GOMEMLIMIT; server.memoryLimit is ignored", "GOMEMLIMIT", os.Getenv("GOMEMLIMIT"))
+	default:
+		debug.SetMemoryLimit(int64(limit))
+		log.Info("memory limit", "bytes", int64(limit))
+	}
 }

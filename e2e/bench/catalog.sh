@@ -12,6 +12,7 @@
 # seed, wrk settings and fixture, and a comparison table is printed.
 # Env: CONNECTIONS (10) DURATION (10 s) WARMUP (2 s) SEED (42) PORT (7111)
 #      INGEST_TIMEOUT (900 s) STACKYARD_PEER_DIR (unset: Stackyard only)
+#      MEMORY_LIMIT (unset: none; e.g. 200MiB, Stackyard's server.memoryLimit)
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD
@@ -35,7 +36,7 @@ FIX=$RUN/gen-$N.yaml
 go build -o "$RUN/stackyard" "$ROOT/cmd/stackyard"
 rm -rf "$RUN/db"
 cat >"$RUN/config.yaml" <<YAML
-server: {listen: "127.0.0.1:$PORT"}
+server: {listen: "127.0.0.1:$PORT"${MEMORY_LIMIT:+, memoryLimit: "$MEMORY_LIMIT"}}
 database: {url: "sqlite:$RUN/db/stackyard.db"}
 catalog:
   processingInterval: 1800s
@@ -71,7 +72,7 @@ declare -A URLS=(
   [by_name]="$B/api/catalog/entities/by-name/component/default/$name"
   [facets]="$B/api/catalog/entity-facets?facet=spec.lifecycle"
 )
-results="{\"n\":$N,\"ingest_s\":$ingest_s,\"ingest_cpu_s\":$ingest_cpu_s,\"ingest_peak_rss_kb\":$ingest_peak_kb"
+results="{\"n\":$N,\"memory_limit\":\"${MEMORY_LIMIT:-}\",\"ingest_s\":$ingest_s,\"ingest_cpu_s\":$ingest_cpu_s,\"ingest_peak_rss_kb\":$ingest_peak_kb"
 for ep in by_query by_name facets; do
   wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "${URLS[$ep]}" >/dev/null
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency "${URLS[$ep]}" >"$RUN/wrk-$ep.txt"

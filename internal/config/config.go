@@ -39,6 +39,12 @@ type Server struct {
 	BaseURL      string `yaml:"baseUrl"`
 	CORS         CORS   `yaml:"cors"`
 	MaxBodyBytes int64  `yaml:"maxBodyBytes"`
+	// MemoryLimit is a soft limit on the memory the Go runtime uses (the
+	// heap and its overhead): the GC runs more often as it nears it. SQLite's
+	// page cache and the binary come on top. Unset, there is no limit, and
+	// the heap grows to twice what is live between collections. The GOMEMLIMIT
+	// environment variable, when set, wins.
+	MemoryLimit ByteSize `yaml:"memoryLimit"`
 }
 
 // CORS has the shape of Backstage's backend.cors.
@@ -66,8 +72,8 @@ type Catalog struct {
 	DefaultLocationConflictStrategy string `yaml:"defaultLocationConflictStrategy"`
 	Readonly                        bool   `yaml:"readonly"`
 	Policy                          Policy `yaml:"policy"`
-	// CachedEntities is how many entity bodies besides Users and Groups
-	// the in-memory index keeps (default 10,000, about 1.2 KB each); the
+	// CachedEntities is how many entity bodies the in-memory index keeps,
+	// most recently used first (default 10,000, about 1.2 KB each); the
 	// others are read from the database when a response needs them.
 	CachedEntities int `yaml:"cachedEntities"`
 }

@@ -31,6 +31,8 @@ func TestParse_Errors(t *testing.T) {
 		{"bad listen", "server: {listen: nope}", "server.listen"},
 		{"bad location", "catalog: {locations: [{type: git, target: x}]}", "catalog.locations[0].type"},
 		{"short token", "auth: {externalAccess: [{type: static, token: abc, subject: ci}]}", "at least 8"},
+		{"bad size", "server:\n  memoryLimit: lots", `line 2: invalid size "lots"`},
+		{"negative size", "server: {memoryLimit: -5MiB}", "invalid size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,5 +92,14 @@ func TestLoad_DefaultConfigHasExampleStacks(t *testing.T) {
 	}
 	if !strings.HasSuffix(cfg.Resolve(cfg.Stacks.Repositories), "data/repos") {
 		t.Fatalf("repositories = %s", cfg.Stacks.Repositories)
+	}
+}
+
+func TestParse_MemoryLimit(t *testing.T) {
+	for in, want := range map[string]int64{"200MiB": 200 << 20, "1.5GB": 1_500_000_000, "65536": 65536, "512 KiB": 512 << 10} {
+		cfg, err := Parse([]byte("server: {memoryLimit: " + in + "}"))
+		if err != nil || int64(cfg.Server.MemoryLimit) != want {
+			t.Errorf("memoryLimit %q = %d, %v; want %d", in, cfg.Server.MemoryLimit, err, want)
+		}
 	}
 }

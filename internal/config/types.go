@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
 )
 
@@ -50,5 +52,19 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = Duration(time.Duration(parts.Milliseconds)*time.Millisecond + time.Duration(parts.Seconds)*time.Second +
 		time.Duration(parts.Minutes)*time.Minute + time.Duration(parts.Hours)*time.Hour)
+	return nil
+}
+
+// ByteSize accepts a number of bytes or a size with a unit: "200MiB",
+// "1.5GB", "512 KiB".
+type ByteSize int64
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, err := humanize.ParseBytes(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || v > math.MaxInt64 {
+		return fmt.Errorf("line %d: invalid size %q, expected bytes or a size such as 200MiB", n.Line, n.Value)
+	}
+	*b = ByteSize(v)
 	return nil
 }
