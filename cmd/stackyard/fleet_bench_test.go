@@ -27,7 +27,7 @@ import (
 func BenchmarkFleetAPI(b *testing.B) {
 	const n = 1000
 	srv := startWired(b, stacksCatalog+stacksConfig())
-	g, err := db.Open(context.Background(), os.Getenv("STACKYARD_DATABASE_URL"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g, err := db.Open(context.Background(), os.Getenv("STACKYARD_DATABASE_URL"), db.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -87,7 +87,7 @@ type app struct {
 // scaffolder and the echo routes. Tests use it too, so they exercise the
 // real wiring.
 func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
-	g, err := db.Open(ctx, cfg.Database.URL, log)
+	g, err := db.Open(ctx, cfg.Database.URL, db.Options{SQLiteCacheSize: int64(cfg.Database.CacheSize)}, log)
 	if err != nil {
 		return nil, err
 	}

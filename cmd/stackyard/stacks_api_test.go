@@ -172,7 +172,7 @@ func stackRepoOf(t testing.TB, tpl *stacks.Template, values map[string]any) stri
 // recordStack writes a stack record into the wired server's database.
 func recordStack(t *testing.T, st *stackstore.Stack) {
 	t.Helper()
-	g, err := db.Open(context.Background(), os.Getenv("STACKYARD_DATABASE_URL"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g, err := db.Open(context.Background(), os.Getenv("STACKYARD_DATABASE_URL"), db.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@
 # Env: CONNECTIONS (10) DURATION (10 s) WARMUP (2 s) SEED (42) PORT (7111)
 #      INGEST_TIMEOUT (900 s) STACKYARD_PEER_DIR (unset: Stackyard only)
 #      MEMORY_LIMIT (unset: none; e.g. 200MiB, Stackyard's server.memoryLimit)
+#      CACHE_SIZE (unset: 8MiB; SQLite's page cache per connection, database.cacheSize)
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD
@@ -37,7 +38,7 @@ go build -o "$RUN/stackyard" "$ROOT/cmd/stackyard"
 rm -rf "$RUN/db"
 cat >"$RUN/config.yaml" <<YAML
 server: {listen: "127.0.0.1:$PORT"${MEMORY_LIMIT:+, memoryLimit: "$MEMORY_LIMIT"}}
-database: {url: "sqlite:$RUN/db/stackyard.db"}
+database: {url: "sqlite:$RUN/db/stackyard.db"${CACHE_SIZE:+, cacheSize: "$CACHE_SIZE"}}
 catalog:
   processingInterval: 1800s
   allowedLocationTypes: [url, file]
@@ -72,7 +73,7 @@ declare -A URLS=(
   [by_name]="$B/api/catalog/entities/by-name/component/default/$name"
   [facets]="$B/api/catalog/entity-facets?facet=spec.lifecycle"
 )
-results="{\"n\":$N,\"memory_limit\":\"${MEMORY_LIMIT:-}\",\"ingest_s\":$ingest_s,\"ingest_cpu_s\":$ingest_cpu_s,\"ingest_peak_rss_kb\":$ingest_peak_kb"
+results="{\"n\":$N,\"memory_limit\":\"${MEMORY_LIMIT:-}\",\"cache_size\":\"${CACHE_SIZE:-}\",\"ingest_s\":$ingest_s,\"ingest_cpu_s\":$ingest_cpu_s,\"ingest_peak_rss_kb\":$ingest_peak_kb"
 for ep in by_query by_name facets; do
   wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "${URLS[$ep]}" >/dev/null
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency "${URLS[$ep]}" >"$RUN/wrk-$ep.txt"

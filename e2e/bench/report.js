@@ -16,7 +16,8 @@ for (const ep of ['by_query', 'by_name', 'facets']) {
   rows.push([`${ep} p50/p99 ms`, `${f(sy[ep].p50_ms, 2)}/${f(sy[ep].p99_ms, 2)}`,
     peer ? `${f(peer[`${ep}_p50_ms`], 2)}/${f(peer[`${ep}_p99_ms`], 2)}` : '-', '']);
 }
-rows.push([sy.memory_limit ? `peak RSS (MiB), memoryLimit ${sy.memory_limit}` : 'peak RSS (MiB)',
+const knobs = [sy.memory_limit && `memoryLimit ${sy.memory_limit}`, sy.cache_size && `cacheSize ${sy.cache_size}`].filter(Boolean);
+rows.push([knobs.length ? `peak RSS (MiB), ${knobs.join(', ')}` : 'peak RSS (MiB)',
   f(sy.peak_rss_kb / 1024, 0), f(peer && peer.peak_rss_mib, 0), '']);
 rows.push(['GET /entities unpaged', `${f(sy.full_list.bytes / 2 ** 20)} MiB in ${f(sy.full_list.seconds, 2)} s, RSS +${f((sy.full_list.rss_after_kb - sy.full_list.rss_before_kb) / 1024)} MiB`, '', '']);
 const w = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));

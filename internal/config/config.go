@@ -57,6 +57,9 @@ type CORS struct {
 // Database names the database by URL: sqlite:PATH or postgres://….
 type Database struct {
 	URL string `yaml:"url"`
+	// CacheSize is SQLite's page cache per connection (default 8MiB; each
+	// of the four connections has one). PostgreSQL ignores it.
+	CacheSize ByteSize `yaml:"cacheSize"`
 }
 
 // Catalog configures ingestion and validation.

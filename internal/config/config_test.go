@@ -95,11 +95,15 @@ func TestLoad_DefaultConfigHasExampleStacks(t *testing.T) {
 	}
 }
 
-func TestParse_MemoryLimit(t *testing.T) {
+func TestParse_Sizes(t *testing.T) {
+	cfg, err := Parse([]byte("database: {cacheSize: 4MiB}"))
+	if err != nil || cfg.Database.CacheSize != 4<<20 {
+		t.Errorf("database.cacheSize = %d, %v", cfg.Database.CacheSize, err)
+	}
 	for in, want := range map[string]int64{"200MiB": 200 << 20, "1.5GB": 1_500_000_000, "65536": 65536, "512 KiB": 512 << 10} {
 		cfg, err := Parse([]byte("server: {memoryLimit: " + in + "}"))
 		if err != nil || int64(cfg.Server.MemoryLimit) != want {
-			t.Errorf("memoryLimit %q = %d, %v; want %d", in, cfg.Server.MemoryLimit, err, want)
+			t.Errorf("server.memoryLimit %q = %d, %v; want %d", in, cfg.Server.MemoryLimit, err, want)
 		}
 	}
 }

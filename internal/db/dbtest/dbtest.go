@@ -42,7 +42,7 @@ func URL(t testing.TB) string {
 		t.Fatal("STACKYARD_TEST_DATABASE=postgres needs STACKYARD_TEST_POSTGRES_URL")
 	}
 	schema := fmt.Sprintf("t_%d_%d", time.Now().UnixNano(), counter.Add(1))
-	admin, err := db.Open(context.Background(), base, quiet())
+	admin, err := db.Open(context.Background(), base, db.Options{}, quiet())
 	if err != nil {
 		t.Fatalf("connect postgres: %v", err)
 	}
@@ -65,7 +65,7 @@ func URL(t testing.TB) string {
 // Open returns a fresh, migrated database closed at the end of the test.
 func Open(t testing.TB) *gorm.DB {
 	t.Helper()
-	g, err := db.Open(context.Background(), URL(t), quiet())
+	g, err := db.Open(context.Background(), URL(t), db.Options{}, quiet())
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}

@@ -30,7 +30,7 @@ func (c *fakeCatalog) PublishProvided(_ context.Context, provider string, ents [
 func newTestFleet(t *testing.T, source string) (*Service, *store.Store, *fakeCatalog) {
 	t.Helper()
 	ctx := context.Background()
-	g, err := db.Open(ctx, dbtest.URL(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g, err := db.Open(ctx, dbtest.URL(t), db.Options{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
