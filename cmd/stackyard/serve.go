@@ -23,6 +23,7 @@ import (
 	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/internal/db"
+	"github.com/stackyard/stackyard/internal/memtrim"
 	scafhttp "github.com/stackyard/stackyard/scaffolder/httpapi"
 	"github.com/stackyard/stackyard/scaffolder/stacks/fleet"
 	stackshttp "github.com/stackyard/stackyard/scaffolder/stacks/httpapi"
@@ -51,6 +52,7 @@ func serve(ctx context.Context, args []string) error {
 			"external_access_tokens", len(cfg.Auth.ExternalAccess), "admins", cfg.Auth.Admins)
 	}
 	applyMemoryLimit(cfg.Server.MemoryLimit, log)
+	memtrim.LimitArenas()
 	app, err := build(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -21,3 +21,14 @@ func TestTrim_AtMostOncePerInterval(t *testing.T) {
 		t.Fatal("a Trim after the interval did not run")
 	}
 }
+
+func TestLimitArenas(t *testing.T) {
+	t.Setenv("MALLOC_ARENA_MAX", "4")
+	if LimitArenas() {
+		t.Fatal("LimitArenas overrode MALLOC_ARENA_MAX")
+	}
+	t.Setenv("MALLOC_ARENA_MAX", "")
+	if !LimitArenas() {
+		t.Fatal("mallopt(M_ARENA_MAX) failed")
+	}
+}
