@@ -68,7 +68,20 @@ func (s *Store) Ping(ctx context.Context) error {
 	return translate(sqlDB.PingContext(ctx))
 }
 
-func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+// q returns the database for statements on ctx.
+//
+// On SQLite the statement's context cannot be cancelled: go-sqlite3 runs a
+// statement whose context can be, and every row it steps, on a goroutine of
+// its own so that it can interrupt it, which cost 12 % of the CPU of
+// ingesting 100,000 entities (110 against 125 CPU-s). The statements are
+// short (writes are chunked and serialised in this process), a transaction
+// still rolls back when its context ends, and PostgreSQL keeps cancellation.
+func (s *Store) q(ctx context.Context) *gorm.DB {
+	if s.dialect == db.SQLite {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.db.WithContext(ctx)
+}
 
 // translate maps gorm errors onto the errs sentinels.
 func translate(err error) error {
