@@ -45,7 +45,6 @@ type Engine struct {
 	log       *slog.Logger
 	wake      chan struct{}
 	valid     *validCache
-	flowStart atomic.Int64 // unix ns of the first full batch in a row, 0 if none
 }
 
 // New returns an engine; Run starts it.
@@ -149,16 +148,11 @@ func (e *Engine) release(what string, fn func(ctx context.Context) error) {
 const batchSize = 500
 
 // restitchDelay is how long the other ends of relations wait to be
-// stitched again while full batches are processed: each full batch that
-// touches one moves its mark on. Ingesting 100,000 entities otherwise
-// stitched each group and system once per batch that pointed at it, about
-// as many stitches again as there are entities. Smaller changes restitch
-// at once, as before.
+// stitched again while full batches are processed. Ingesting 100,000
+// entities otherwise stitched each group and system once per batch that
+// pointed at it, about as many stitches again as there are entities.
+// Smaller changes restitch at once, as before.
 const restitchDelay = 3 * time.Second
-
-// restitchMaxWait bounds that wait while full batches keep coming: a batch
-// that many seconds into the flow marks the ends it touches for now.
-const restitchMaxWait = 30 * time.Second
 
 // ProcessDue processes one batch of due entities and returns its size.
 func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
@@ -208,7 +202,10 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		written = true
 		return len(claimed), nil
 	}
-	restitchAfter := e.restitchAfter(now, len(claimed) == batchSize)
+	var restitchAfter time.Duration
+	if len(claimed) == batchSize {
+		restitchAfter = restitchDelay // a large catalog is flowing in
+	}
 	conflicts, err := e.store.WriteResults(ctx, results, restitchAfter)
 	memtrim.Trim()
 	if err != nil {
@@ -231,25 +228,6 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		return count, e.store.ScheduleRefresh(ctx, parents)
 	}
 	return count, nil
-}
-
-// restitchAfter returns how long the other ends of this batch's relations
-// wait to be stitched: restitchDelay while full batches flow in (a large
-// catalog), except once every restitchMaxWait, and not at all otherwise.
-func (e *Engine) restitchAfter(now time.Time, full bool) time.Duration {
-	if !full {
-		e.flowStart.Store(0)
-		return 0
-	}
-	start := e.flowStart.Load()
-	switch {
-	case start == 0:
-		e.flowStart.Store(now.UnixNano())
-	case now.Sub(time.Unix(0, start)) >= restitchMaxWait:
-		e.flowStart.Store(now.UnixNano())
-		return 0
-	}
-	return restitchDelay
 }
 
 // result turns an outcome into a store result; changed is false when

@@ -33,12 +33,10 @@ type Result struct {
 // (a location with more than childTx children writes them before it, a
 // transaction at a time: see writeChildren), and marks every entity whose stitched form they change: the processed
 // entities themselves at once, and the entities that only their relations
-// touch (the other end of each relation) restitchAfter from now: each
-// batch that touches one again moves its mark on, unless the mark is
-// already due. A group that every batch of a large catalog points at is
-// then stitched once when the flow ends, not once per batch (the engine
-// bounds how long it waits). It returns the child refs that another
-// location already owns.
+// touch (the other end of each relation) restitchAfter from now, unless
+// they are already marked sooner. A delay lets a group that many batches
+// point at be stitched once per delay rather than once per batch. It
+// returns the child refs that another location already owns.
 func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfter time.Duration) (conflicts map[string][]string, err error) {
 	conflicts = map[string][]string{}
 	// A location with many children writes them first, a transaction at
@@ -125,7 +123,7 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		if err := tx.markStitch(ctx, stitch, now); err != nil {
 			return err
 		}
-		return tx.markStitchAfter(ctx, related, now, restitchAfter)
+		return tx.markStitchBy(ctx, related, now.Add(restitchAfter))
 	})
 	return conflicts, err
 }
@@ -169,14 +167,14 @@ func (s *Store) markStitch(ctx context.Context, refs []string, now time.Time) er
 	})
 }
 
-// markStitchAfter schedules refs for stitching delay after now. A mark that
-// is due already stays; a later one, or a stitcher's lease, moves to the
-// new time, and that stitch is done again.
-func (s *Store) markStitchAfter(ctx context.Context, refs []string, now time.Time, delay time.Duration) error {
+// markStitchBy schedules refs for stitching at the latest at t: a mark
+// that is due sooner stays. A stitcher's lease ends later than t, so it is
+// replaced, and that stitch is done again.
+func (s *Store) markStitchBy(ctx context.Context, refs []string, t time.Time) error {
 	refs = dedupe(refs)
+	ms := t.UnixMilli()
 	return inLists(refs, func(chunk []string) error {
-		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE entity_ref IN ? AND (next_stitch_at IS NULL OR next_stitch_at > ?)",
-			now.Add(delay).UnixMilli(), chunk, now.UnixMilli()).Error)
+		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE entity_ref IN ? AND (next_stitch_at IS NULL OR next_stitch_at > ?)", ms, chunk, ms).Error)
 	})
 }
 

@@ -8,9 +8,10 @@ import (
 	"github.com/stackyard/stackyard/internal/db/dbtest"
 )
 
-// A target that batch after batch touches keeps moving its mark on, so it
-// is stitched once when the batches stop; a mark that is due stays due.
-func TestMarkStitchAfter_MovesPendingMarksOnly(t *testing.T) {
+// A delayed mark keeps the earliest time asked for: a target that batch
+// after batch touches is stitched once per delay, not once per batch, and
+// a mark that is due sooner stays.
+func TestMarkStitchBy_KeepsTheEarliestMark(t *testing.T) {
 	ctx := context.Background()
 	s := New(dbtest.Open(t))
 	start := time.UnixMilli(time.Now().UnixMilli())
@@ -33,25 +34,21 @@ func TestMarkStitchAfter_MovesPendingMarksOnly(t *testing.T) {
 		}
 		return *at
 	}
-	delay := 3 * time.Second
-	if err := s.markStitchAfter(ctx, refs, start, delay); err != nil {
+	first := start.Add(3 * time.Second)
+	if err := s.markStitchBy(ctx, refs, first); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := mark(refs[0]), start.Add(delay).UnixMilli(); got != want {
-		t.Fatalf("first mark at %d, want %d", got, want)
-	}
-	// b is stitched now (due); a is only touched again a second later.
+	// b is then marked for now; both are touched again a second later.
 	if err := s.markStitch(ctx, refs[1:], start); err != nil {
 		t.Fatal(err)
 	}
-	later := start.Add(time.Second)
-	if err := s.markStitchAfter(ctx, refs, later, delay); err != nil {
+	if err := s.markStitchBy(ctx, refs, start.Add(4*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := mark(refs[0]), later.Add(delay).UnixMilli(); got != want {
-		t.Errorf("pending mark at %d, want it moved on to %d", got, want)
+	if got, want := mark(refs[0]), first.UnixMilli(); got != want {
+		t.Errorf("mark of a at %d, want the first one, %d", got, want)
 	}
 	if got, want := mark(refs[1]), start.UnixMilli(); got != want {
-		t.Errorf("due mark at %d, want it kept at %d", got, want)
+		t.Errorf("mark of b at %d, want the due one, %d", got, want)
 	}
 }
