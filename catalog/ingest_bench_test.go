@@ -1,8 +1,10 @@
 package catalog_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -16,6 +18,28 @@ func BenchmarkIngest(b *testing.B) {
 	fixture := benchFixture(b)
 	for b.Loop() {
 		h := newHarness(b, "delete", fixture)
+		b.ReportMetric(float64(h.svc.Len()), "entities")
+	}
+}
+
+// BenchmarkIngest_Run measures the same with the engine running as the
+// server runs it (Run: processing and stitching loops side by side) until
+// its first idle moment.
+func BenchmarkIngest_Run(b *testing.B) {
+	fixture := benchFixture(b)
+	for b.Loop() {
+		idle := make(chan struct{})
+		var once sync.Once
+		h := buildHarness(b, "delete", func() { once.Do(func() { close(idle) }) }, fixture)
+		ctx, cancel := context.WithCancel(h.ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.engine.Run(ctx)
+		}()
+		<-idle
+		cancel()
+		<-done
 		b.ReportMetric(float64(h.svc.Len()), "entities")
 	}
 }

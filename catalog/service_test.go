@@ -35,6 +35,15 @@ type harness struct {
 
 func newHarness(t testing.TB, strategy string, files ...string) *harness {
 	t.Helper()
+	h := buildHarness(t, strategy, nil, files...)
+	h.settle(t)
+	return h
+}
+
+// buildHarness wires the catalog without processing anything; onIdle is
+// the engine's OnIdle hook.
+func buildHarness(t testing.TB, strategy string, onIdle func(), files ...string) *harness {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -57,14 +66,13 @@ func newHarness(t testing.TB, strategy string, files ...string) *harness {
 		Readers:    map[string]processing.Reader{"file": processing.FileReader{}, "url": urls},
 		OnStitched: svc.Stitched,
 		OnDeleted:  svc.Deleted,
+		OnIdle:     onIdle,
 	}, log)
 	svc.SetEngine(engine)
 	if err := svc.Publish(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{svc: svc, engine: engine, store: st, ctx: ctx}
-	h.settle(t)
-	return h
+	return &harness{svc: svc, engine: engine, store: st, ctx: ctx}
 }
 
 func (h *harness) settle(t testing.TB) {
@@ -344,31 +352,48 @@ func TestStore_ReleaseOnStop(t *testing.T) {
 
 // A location that emits more children than one transaction writes
 // (store.childTx, 5,000) is written in several; every child keeps its
-// reference throughout, and children it stops emitting are deleted.
+// reference throughout, and children it stops emitting are deleted. Past
+// 5,000 children the engine keeps only their refs and hashes and reads
+// the file again to write them: each child still gets its own body, the
+// first of a duplicated ref wins, and a changed child is written again.
 func TestService_LargeLocationWrittenInChunks(t *testing.T) {
 	t.Parallel()
 	f := filepath.Join(t.TempDir(), "catalog-info.yaml")
-	components := func(n int) string {
+	components := func(n int, version string) string {
 		var b strings.Builder
 		b.WriteString(group)
 		for i := range n {
-			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d}\nspec: {type: service, lifecycle: production, owner: team-a}\n", i)
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d, description: svc %d %s}\nspec: {type: service, lifecycle: production, owner: team-a}\n", i, i, version)
 		}
+		b.WriteString("---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-00001, description: duplicate}\nspec: {type: service, lifecycle: production, owner: team-a}\n")
 		return b.String()
 	}
-	writeFile(t, f, components(6000))
+	writeFile(t, f, components(6000, "v1"))
 	h := newHarness(t, "delete", f)
+	desc := func(ref string) string {
+		d, _ := h.entity(t, ref).Metadata()["description"].(string)
+		return d
+	}
 	if n := h.count(t, "kind=component"); n != 6000 {
 		t.Fatalf("%d components after the first ingestion, want 6000", n)
 	}
-	h.entity(t, "component:default/svc-05999")
+	for ref, want := range map[string]string{
+		"component:default/svc-00000": "svc 0 v1", "component:default/svc-00001": "svc 1 v1",
+		"component:default/svc-05000": "svc 5000 v1", "component:default/svc-05999": "svc 5999 v1",
+	} {
+		if got := desc(ref); got != want {
+			t.Errorf("%s has description %q, want %q", ref, got, want)
+		}
+	}
 
-	writeFile(t, f, components(5500))
+	writeFile(t, f, strings.Replace(components(5500, "v1"), "svc 5499 v1", "svc 5499 v2", 1))
 	h.refreshAll(t, f)
 	if n := h.count(t, "kind=component"); n != 5500 {
 		t.Fatalf("%d components after 500 were removed, want 5500", n)
 	}
-	h.entity(t, "component:default/svc-05499")
+	if got := desc("component:default/svc-05499"); got != "svc 5499 v2" {
+		t.Errorf("changed child has description %q, want %q", got, "svc 5499 v2")
+	}
 	h.missing(t, "component:default/svc-05500")
 }
 

@@ -36,7 +36,7 @@ func (e *Engine) DryRun(ctx context.Context, root model.Entity) ([]model.Entity,
 		if err != nil {
 			return nil, err
 		}
-		o := e.processOne(ctx, store.Claimed{EntityRef: ref, Unprocessed: data})
+		o := e.process(ctx, store.Claimed{EntityRef: ref, Unprocessed: data}, true)
 		for _, p := range o.problems {
 			problems = append(problems, p.Name+": "+p.Message)
 		}

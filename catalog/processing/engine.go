@@ -194,7 +194,7 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 	}
 	var results []store.Result
 	for _, o := range outcomes {
-		if r, changed := o.result(); changed {
+		if r, changed := e.result(o); changed {
 			results = append(results, r)
 		}
 	}
@@ -232,7 +232,7 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 
 // result turns an outcome into a store result; changed is false when
 // its hash equals the stored one, so nothing needs writing.
-func (o *outcome) result() (store.Result, bool) {
+func (e *Engine) result(o *outcome) (store.Result, bool) {
 	r := store.Result{EntityID: o.claimed.EntityID, Ref: o.claimed.EntityRef}
 	var errJSON []byte
 	if len(o.problems) > 0 {
@@ -246,6 +246,7 @@ func (o *outcome) result() (store.Result, bool) {
 		r.Processed = processed
 		r.Relations = o.relations
 		r.Children = o.children
+		r.Bodies = e.bodies(o)
 		r.ChildrenOK = o.isLoc
 		for _, c := range o.children {
 			kids = append(kids, c.Hash...)

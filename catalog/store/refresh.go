@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"iter"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -132,10 +135,20 @@ const childTx = 5000
 // from the location, so a child is never without the reference that keeps
 // it from being deleted as an orphan (by this or another replica).
 // WriteResults then drops the references the location no longer emits.
-func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, now time.Time) (accepted, conflicts []string, err error) {
+// bodies, when not nil, yields the children with their Entity, in the
+// order of items, which then carry only ref and hash; it may yield more
+// (duplicates, conflicts), and only what items name is written.
+func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, bodies iter.Seq[Deferred], now time.Time) (accepted, conflicts []string, err error) {
 	items = uniqueDeferred(items)
-	for start := 0; start < len(items); start += childTx {
-		chunk := items[start:min(start+childTx, len(items))]
+	if bodies == nil {
+		bodies = slices.Values(items)
+	}
+	want := make(map[string]string, len(items))
+	for _, d := range items {
+		want[d.Ref] = d.Hash
+	}
+	var chunk []Deferred
+	write := func() error {
 		err := s.InTx(ctx, func(tx *Store) error {
 			a, c, err := tx.upsertDeferred(ctx, chunk, now)
 			if err != nil {
@@ -145,9 +158,27 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 			conflicts = append(conflicts, c...)
 			return tx.addReferences(ctx, sourceRef, a)
 		})
-		if err != nil {
+		chunk = nil
+		return err
+	}
+	for d := range bodies {
+		if hash, ok := want[d.Ref]; !ok || hash != d.Hash {
+			continue
+		}
+		delete(want, d.Ref) // the first of a ref wins, as in uniqueDeferred
+		if chunk = append(chunk, d); len(chunk) == childTx {
+			if err := write(); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if len(chunk) > 0 {
+		if err := write(); err != nil {
 			return nil, nil, err
 		}
+	}
+	if len(want) > 0 {
+		return nil, nil, fmt.Errorf("write children of %s: %d of them were not read again", sourceRef, len(want))
 	}
 	return accepted, conflicts, nil
 }

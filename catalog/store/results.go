@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"iter"
 	"time"
 )
 
@@ -24,6 +25,11 @@ type Result struct {
 	// reading failed, which keeps the previous children.
 	Children   []Deferred
 	ChildrenOK bool
+	// Bodies, when set, yields the children again in order, each with its
+	// Entity: a location with many children keeps only their refs and
+	// hashes in Children, and their JSON is written a transaction at a
+	// time as it is read again.
+	Bodies iter.Seq[Deferred]
 	// Errors is the JSON array of processing errors, "" when there are none.
 	Errors string
 	Hash   string
@@ -43,10 +49,10 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 	// a time; the batch's transaction then only prunes its references.
 	written := map[int][]string{}
 	for i, r := range results {
-		if r.Processed == nil || !r.ChildrenOK || len(r.Children) <= childTx {
+		if r.Processed == nil || !r.ChildrenOK || (len(r.Children) <= childTx && r.Bodies == nil) {
 			continue
 		}
-		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, time.Now())
+		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, r.Bodies, time.Now())
 		if err != nil {
 			return nil, err
 		}

@@ -32,15 +32,15 @@ type Final struct {
 
 // ClaimStitch leases up to limit entities that were marked for stitching
 // at least debounce ago, and loads their inputs.
+//
+// Only the lease is written; the inputs are read after the write lock is
+// given back, so a processing batch can write meanwhile. Whatever it
+// changes marks the entity again, which ends this lease.
 func (s *Store) ClaimStitch(ctx context.Context, now time.Time, debounce, lease time.Duration, limit int) ([]StitchInput, error) {
-	defer s.lockWrites()()
 	leaseUntil := now.Add(lease).UnixMilli()
-	var ids []string
-	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_stitch_at = ?
-WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?`+s.skipLocked()+`)
-RETURNING entity_id`, leaseUntil, now.Add(-debounce).UnixMilli(), limit).Scan(&ids).Error
+	ids, err := s.leaseStitch(ctx, leaseUntil, now.Add(-debounce).UnixMilli(), limit)
 	if err != nil || len(ids) == 0 {
-		return nil, translate(err)
+		return nil, err
 	}
 	var rows []struct {
 		EntityID        string
@@ -52,7 +52,7 @@ RETURNING entity_id`, leaseUntil, now.Add(-debounce).UnixMilli(), limit).Scan(&i
 	err = s.q(ctx).Raw(`SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, f.hash
 FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, padIn(ids)).Scan(&rows).Error
 	if err != nil {
-		_ = s.releaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
+		_ = s.ReleaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
 		return nil, translate(err)
 	}
 	out := make([]StitchInput, len(rows))
@@ -74,10 +74,21 @@ FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHE
 		err = s.loadOrphans(ctx, refs, byRef)
 	}
 	if err != nil {
-		_ = s.releaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
+		_ = s.ReleaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
 		return nil, err
 	}
 	return out, nil
+}
+
+// leaseStitch sets a lease on up to limit entities marked at or before
+// markedBy and returns their ids.
+func (s *Store) leaseStitch(ctx context.Context, leaseUntil, markedBy int64, limit int) ([]string, error) {
+	defer s.lockWrites()()
+	var ids []string
+	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_stitch_at = ?
+WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?`+s.skipLocked()+`)
+RETURNING entity_id`, leaseUntil, markedBy, limit).Scan(&ids).Error
+	return ids, translate(err)
 }
 
 // ReleaseStitch gives back the stitch lease a stopping engine holds on
@@ -85,11 +96,6 @@ FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHE
 // claim is left alone.
 func (s *Store) ReleaseStitch(ctx context.Context, ids []string, lease int64) error {
 	defer s.lockWrites()()
-	return s.releaseStitch(ctx, ids, lease)
-}
-
-// releaseStitch is ReleaseStitch for a caller that holds the write lock.
-func (s *Store) releaseStitch(ctx context.Context, ids []string, lease int64) error {
 	return inLists(ids, func(chunk []string) error {
 		return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE next_stitch_at = ? AND entity_id IN ?",
 			time.Now().UnixMilli(), lease, chunk).Error)
