@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"iter"
 	"slices"
@@ -35,14 +36,6 @@ type RefInfo struct {
 	Processed   bool
 }
 
-type claimRow struct {
-	EntityID          string
-	EntityRef         string
-	UnprocessedEntity string
-	ResultHash        string
-	LocationKey       *string
-}
-
 // ClaimDue takes up to limit entities whose next_update_at has passed and
 // pushes their next_update_at to next, so no other worker takes them.
 func (s *Store) ClaimDue(ctx context.Context, now, next time.Time, limit int) ([]Claimed, error) {
@@ -54,17 +47,22 @@ RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
 	if err != nil || len(ids) == 0 {
 		return nil, translate(err)
 	}
-	var rows []claimRow
-	if err := s.q(ctx).Raw(`SELECT entity_id, entity_ref, unprocessed_entity, result_hash, location_key FROM refresh_state WHERE entity_id IN ?`, padIn(ids)).Scan(&rows).Error; err != nil {
-		_ = s.unclaim(context.WithoutCancel(ctx), ids)
-		return nil, translate(err)
-	}
-	out := make([]Claimed, len(rows))
-	for i, r := range rows {
-		out[i] = Claimed{EntityID: r.EntityID, EntityRef: r.EntityRef, Unprocessed: []byte(r.UnprocessedEntity), ResultHash: r.ResultHash}
-		if r.LocationKey != nil {
-			out[i].LocationKey = *r.LocationKey
+	out := make([]Claimed, 0, len(ids))
+	err = s.each(ctx, func(rows *sql.Rows) error {
+		var c Claimed
+		var key *string
+		if err := rows.Scan(&c.EntityID, &c.EntityRef, &c.Unprocessed, &c.ResultHash, &key); err != nil {
+			return err
 		}
+		if key != nil {
+			c.LocationKey = *key
+		}
+		out = append(out, c)
+		return nil
+	}, `SELECT entity_id, entity_ref, unprocessed_entity, result_hash, location_key FROM refresh_state WHERE entity_id IN ?`, padIn(ids))
+	if err != nil {
+		_ = s.unclaim(context.WithoutCancel(ctx), ids)
+		return nil, err
 	}
 	return out, nil
 }

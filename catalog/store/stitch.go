@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -42,32 +43,30 @@ func (s *Store) ClaimStitch(ctx context.Context, now time.Time, debounce, lease 
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	var rows []struct {
-		EntityID        string
-		EntityRef       string
-		ProcessedEntity *string
-		Errors          string
-		Hash            *string
-	}
-	err = s.q(ctx).Raw(`SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, f.hash
-FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, padIn(ids)).Scan(&rows).Error
+	out := make([]StitchInput, 0, len(ids))
+	err = s.each(ctx, func(rows *sql.Rows) error {
+		var in StitchInput
+		var prev *string
+		if err := rows.Scan(&in.EntityID, &in.Ref, &in.Processed, &in.Errors, &prev); err != nil {
+			return err
+		}
+		if prev != nil {
+			in.PrevHash = *prev
+		}
+		in.Lease = leaseUntil
+		out = append(out, in)
+		return nil
+	}, `SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, f.hash
+FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, padIn(ids))
 	if err != nil {
 		_ = s.ReleaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
-		return nil, translate(err)
+		return nil, err
 	}
-	out := make([]StitchInput, len(rows))
-	refs := make([]string, len(rows))
-	byRef := make(map[string]*StitchInput, len(rows))
-	for i, r := range rows {
-		out[i] = StitchInput{EntityID: r.EntityID, Ref: r.EntityRef, Errors: r.Errors, Lease: leaseUntil}
-		if r.ProcessedEntity != nil {
-			out[i].Processed = []byte(*r.ProcessedEntity)
-		}
-		if r.Hash != nil {
-			out[i].PrevHash = *r.Hash
-		}
-		refs[i] = r.EntityRef
-		byRef[r.EntityRef] = &out[i]
+	refs := make([]string, len(out))
+	byRef := make(map[string]*StitchInput, len(out))
+	for i := range out {
+		refs[i] = out[i].Ref
+		byRef[out[i].Ref] = &out[i]
 	}
 	err = s.loadRelations(ctx, refs, byRef)
 	if err == nil {
@@ -112,13 +111,16 @@ func (s *Store) StitchPending(ctx context.Context, until time.Time) (bool, error
 
 func (s *Store) loadRelations(ctx context.Context, refs []string, byRef map[string]*StitchInput) error {
 	return inLists(refs, func(chunk []string) error {
-		var rows []RelationRow
-		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref AS source, type, target_entity_ref AS target FROM relations WHERE source_entity_ref IN ?", chunk).Scan(&rows).Error
-		for _, r := range rows {
-			in := byRef[r.Source]
-			in.Relations = append(in.Relations, model.Relation{Type: r.Type, TargetRef: r.Target})
-		}
-		return translate(err)
+		return s.each(ctx, func(rows *sql.Rows) error {
+			var source string
+			var r model.Relation
+			if err := rows.Scan(&source, &r.Type, &r.TargetRef); err != nil {
+				return err
+			}
+			in := byRef[source]
+			in.Relations = append(in.Relations, r)
+			return nil
+		}, "SELECT DISTINCT source_entity_ref, type, target_entity_ref FROM relations WHERE source_entity_ref IN ?", chunk)
 	})
 }
 
@@ -127,12 +129,14 @@ func (s *Store) loadOrphans(ctx context.Context, refs []string, byRef map[string
 		in.Orphan = true
 	}
 	return inLists(refs, func(chunk []string) error {
-		var targets []string
-		err := s.q(ctx).Raw("SELECT DISTINCT target_entity_ref FROM refresh_state_references WHERE target_entity_ref IN ?", chunk).Scan(&targets).Error
-		for _, t := range targets {
-			byRef[t].Orphan = false
-		}
-		return translate(err)
+		return s.each(ctx, func(rows *sql.Rows) error {
+			var target string
+			if err := rows.Scan(&target); err != nil {
+				return err
+			}
+			byRef[target].Orphan = false
+			return nil
+		}, "SELECT DISTINCT target_entity_ref FROM refresh_state_references WHERE target_entity_ref IN ?", chunk)
 	})
 }
 
