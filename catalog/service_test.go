@@ -274,6 +274,26 @@ func TestService_DanglingOwnerIsVisibleError(t *testing.T) {
 	}
 }
 
+// An entity whose owner does not exist waits for it: when another location
+// brings the owner in, the entity is processed again at once (it did not
+// change, so nothing else would) and its error goes away.
+func TestService_DanglingOwnerResolvesWhenItAppearsElsewhere(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	writeFile(t, first, sprintf(component, "x", "production", "team-a"))
+	writeFile(t, second, "")
+	h := newHarness(t, "delete", first, second)
+	if e := h.entity(t, "component:default/svc"); !strings.Contains(jsonString(e["status"]), "OwnerNotFoundError") {
+		t.Fatalf("no dangling owner error: %v", e["status"])
+	}
+	writeFile(t, second, group)
+	h.refreshAll(t, second)
+	if e := h.entity(t, "component:default/svc"); e["status"] != nil {
+		t.Fatalf("status after the owner appeared = %v", e["status"])
+	}
+}
+
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func jsonString(v any) string {

@@ -70,6 +70,9 @@ func (o *outcome) checkOwners(known map[string]store.RefInfo) {
 		if (kind == "group" || kind == "user") && exists {
 			continue
 		}
+		if !exists {
+			o.awaited = append(o.awaited, r.Target)
+		}
 		o.problems = append(o.problems, Problem{
 			Name: "OwnerNotFoundError",
 			Message: fmt.Sprintf("spec.owner %q of %s does not resolve to an existing Group or User (looked for %s)",

@@ -245,6 +245,7 @@ func (e *Engine) result(o *outcome) (store.Result, bool) {
 		rels, _ = json.Marshal(o.relations)
 		r.Processed = processed
 		r.Relations = o.relations
+		r.Awaited = o.awaited
 		r.Children = o.children
 		r.Bodies = e.bodies(o)
 		r.ChildrenOK = o.isLoc

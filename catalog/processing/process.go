@@ -35,6 +35,7 @@ type outcome struct {
 	order     *model.KeyOrder // the author's key order, kept in the output
 	relations []store.RelationRow
 	children  []store.Deferred
+	awaited   []string // refs it names that do not exist yet
 	isLoc     bool
 	problems  []Problem
 	// keepBodies keeps the JSON of every child; otherwise, past

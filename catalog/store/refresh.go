@@ -275,8 +275,7 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64) (ac
 	// Entities that named a ref which did not exist yet (a dangling owner,
 	// say) are reprocessed now that it does.
 	err = s.q(ctx).Exec(`UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN
-(SELECT entity_id FROM refresh_state WHERE errors <> '' AND entity_id IN
-(SELECT originating_entity_id FROM relations WHERE target_entity_ref IN ?))`, ms, padIn(fresh)).Error
+(SELECT entity_id FROM awaited_refs WHERE target_entity_ref IN ?)`, ms, padIn(fresh)).Error
 	return accepted, conflicts, translate(err)
 }
 

@@ -30,6 +30,9 @@ type Result struct {
 	// hashes in Children, and their JSON is written a transaction at a
 	// time as it is read again.
 	Bodies iter.Seq[Deferred]
+	// Awaited are the refs the entity names that do not exist yet, such as
+	// a dangling owner: when one appears, the entity is processed again.
+	Awaited []string
 	// Errors is the JSON array of processing errors, "" when there are none.
 	Errors string
 	Hash   string
@@ -102,6 +105,9 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref)", 4, rels); err != nil {
 			return err
 		}
+		if err := tx.replaceAwaited(ctx, ok, results); err != nil {
+			return err
+		}
 		for i, r := range results {
 			if r.Processed == nil || !r.ChildrenOK {
 				continue
@@ -132,6 +138,27 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		return tx.markStitchBy(ctx, related, now.Add(restitchAfter))
 	})
 	return conflicts, err
+}
+
+// replaceAwaited replaces the awaited refs of the processed entities ids
+// with those of their results; a failed result keeps what its last good
+// processing awaited, as it keeps its relations.
+func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Result) error {
+	var rows [][]any
+	for _, r := range results {
+		if r.Processed == nil {
+			continue
+		}
+		for _, ref := range r.Awaited {
+			rows = append(rows, []any{r.EntityID, ref})
+		}
+	}
+	if err := inLists(ids, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("DELETE FROM awaited_refs WHERE entity_id IN ?", chunk).Error)
+	}); err != nil {
+		return err
+	}
+	return s.insertRows(ctx, "INSERT INTO awaited_refs (entity_id, target_entity_ref)", 2, rows)
 }
 
 // updateStates stores processing outcomes in refresh_state, many rows per

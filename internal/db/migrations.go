@@ -176,4 +176,22 @@ CREATE TABLE stack_rollouts (
 );
 CREATE INDEX stack_rollouts_template_idx ON stack_rollouts (template, created_at)
 `},
+	// 6: the refs an entity names that do not exist yet (a dangling
+	// owner), so it is reprocessed when one appears. The relations index
+	// on target_entity_ref served only that lookup and cost about 14 % of
+	// ingesting 100,000 entities (six relations each).
+	{6, "catalog awaited refs", `
+DROP INDEX relations_target_entity_ref_idx;
+CREATE TABLE awaited_refs (
+  entity_id VARCHAR(36) NOT NULL REFERENCES refresh_state (entity_id) ON DELETE CASCADE,
+  target_entity_ref TEXT NOT NULL
+);
+CREATE INDEX awaited_refs_entity_id_idx ON awaited_refs (entity_id);
+CREATE INDEX awaited_refs_target_entity_ref_idx ON awaited_refs (target_entity_ref);
+INSERT INTO awaited_refs (entity_id, target_entity_ref)
+SELECT DISTINCT r.originating_entity_id, r.target_entity_ref FROM relations r
+JOIN refresh_state s ON s.entity_id = r.originating_entity_id
+WHERE r.type = 'ownedBy' AND s.errors LIKE '%OwnerNotFoundError%'
+AND NOT EXISTS (SELECT 1 FROM refresh_state t WHERE t.entity_ref = r.target_entity_ref)
+`},
 }
