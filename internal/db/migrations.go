@@ -178,8 +178,8 @@ CREATE INDEX stack_rollouts_template_idx ON stack_rollouts (template, created_at
 `},
 	// 6: the refs an entity names that do not exist yet (a dangling
 	// owner), so it is reprocessed when one appears. The relations index
-	// on target_entity_ref served only that lookup and cost about 14 % of
-	// ingesting 100,000 entities (six relations each).
+	// on target_entity_ref served only that lookup, and every relation row
+	// (about six per entity) paid for it.
 	{6, "catalog awaited refs", `
 DROP INDEX relations_target_entity_ref_idx;
 CREATE TABLE awaited_refs (
