@@ -50,16 +50,10 @@ RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
 	out := make([]Claimed, 0, len(ids))
 	err = s.each(ctx, func(rows *sql.Rows) error {
 		var c Claimed
-		var key *string
-		if err := rows.Scan(&c.EntityID, &c.EntityRef, &c.Unprocessed, &c.ResultHash, &key); err != nil {
-			return err
-		}
-		if key != nil {
-			c.LocationKey = *key
-		}
+		err := rows.Scan(&c.EntityID, &c.EntityRef, &c.Unprocessed, &c.ResultHash, &c.LocationKey)
 		out = append(out, c)
-		return nil
-	}, `SELECT entity_id, entity_ref, unprocessed_entity, result_hash, location_key FROM refresh_state WHERE entity_id IN ?`, padIn(ids))
+		return err
+	}, `SELECT entity_id, entity_ref, unprocessed_entity, result_hash, COALESCE(location_key, '') FROM refresh_state WHERE entity_id IN ?`, padIn(ids))
 	if err != nil {
 		_ = s.unclaim(context.WithoutCancel(ctx), ids)
 		return nil, err

@@ -45,18 +45,11 @@ func (s *Store) ClaimStitch(ctx context.Context, now time.Time, debounce, lease 
 	}
 	out := make([]StitchInput, 0, len(ids))
 	err = s.each(ctx, func(rows *sql.Rows) error {
-		var in StitchInput
-		var prev *string
-		if err := rows.Scan(&in.EntityID, &in.Ref, &in.Processed, &in.Errors, &prev); err != nil {
-			return err
-		}
-		if prev != nil {
-			in.PrevHash = *prev
-		}
-		in.Lease = leaseUntil
+		in := StitchInput{Lease: leaseUntil}
+		err := rows.Scan(&in.EntityID, &in.Ref, &in.Processed, &in.Errors, &in.PrevHash)
 		out = append(out, in)
-		return nil
-	}, `SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, f.hash
+		return err
+	}, `SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, COALESCE(f.hash, '')
 FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, padIn(ids))
 	if err != nil {
 		_ = s.ReleaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
