@@ -72,13 +72,6 @@ func startUIStackyardAt(t *testing.T, dir, config, dbURL, logName string) (strin
 	if err := waitReady(base+"/readyz", exited, 90*time.Second); err != nil {
 		t.Fatalf("stackyard did not become ready: %v\n%s", err, tail(logPath, 40))
 	}
-	// The log lives in dir, which the test removes: keep its end when the
-	// test failed (a UI step's 404 needs the server's side).
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("%s, last 80 lines:\n%s", logName, tail(logPath, 80))
-		}
-	})
 	return base, stopIt
 }
 
