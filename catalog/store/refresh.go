@@ -40,8 +40,11 @@ type RefInfo struct {
 // pushes their next_update_at to next, so no other worker takes them.
 func (s *Store) ClaimDue(ctx context.Context, now, next time.Time, limit int) ([]Claimed, error) {
 	defer s.lockWrites()()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var ids []string
-	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_update_at = ?
+	err := s.q(claimContext(ctx)).Raw(`UPDATE refresh_queue SET next_update_at = ?
 WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_update_at <= ? ORDER BY next_update_at LIMIT ?`+s.skipLocked()+`)
 RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
 	if err != nil || len(ids) == 0 {
@@ -59,6 +62,15 @@ RETURNING entity_id`, next.UnixMilli(), now.UnixMilli(), limit).Scan(&ids).Error
 		return nil, err
 	}
 	return out, nil
+}
+
+// claimContext is the context of a statement that claims or leases rows:
+// it runs to its end even if ctx ends meanwhile. PostgreSQL could commit a
+// claim whose result the cancelled caller never saw, which hid those
+// entities until the next processing interval (or the lease's end). The
+// caller gives back what it got when it stops.
+func claimContext(ctx context.Context) context.Context {
+	return context.WithoutCancel(ctx)
 }
 
 // LookupRefs returns what exists of refs in the refresh state.

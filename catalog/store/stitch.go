@@ -77,7 +77,10 @@ FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHE
 func (s *Store) leaseStitch(ctx context.Context, leaseUntil, markedBy int64, limit int) ([]string, error) {
 	defer s.lockWrites()()
 	var ids []string
-	err := s.q(ctx).Raw(`UPDATE refresh_queue SET next_stitch_at = ?
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	err := s.q(claimContext(ctx)).Raw(`UPDATE refresh_queue SET next_stitch_at = ?
 WHERE entity_id IN (SELECT entity_id FROM refresh_queue WHERE next_stitch_at <= ? ORDER BY next_stitch_at LIMIT ?`+s.skipLocked()+`)
 RETURNING entity_id`, leaseUntil, markedBy, limit).Scan(&ids).Error
 	return ids, translate(err)
