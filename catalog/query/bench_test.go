@@ -46,6 +46,29 @@ func BenchmarkQueryKindComponent(b *testing.B) {
 	}
 }
 
+// BenchmarkQueryKindComponentTimeOrdered is BenchmarkQueryKindComponent
+// with time-ordered uids, as the store assigns them: every group, user,
+// system, API and resource sorts before the first component, and a page
+// in uid order walks past all of them.
+func BenchmarkQueryKindComponentTimeOrdered(b *testing.B) {
+	ents := generateEntities(benchN(), 1)
+	for i, e := range ents {
+		e.Metadata()["uid"] = fmt.Sprintf("019ae4c0-%04x-7%03x-8000-%012x", i>>12, i&0xfff, i)
+	}
+	ix := NewIndex()
+	for _, d := range docsFor(b, ents) {
+		ix.Upsert(d)
+	}
+	req := QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100)}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := ix.Query(bg, req)
+		if err != nil || len(r.Items) != 100 || r.Items[0] == nil {
+			b.Fatal(err, len(r.Items))
+		}
+	}
+}
+
 func BenchmarkQueryKindComponentNextPage(b *testing.B) {
 	ix := benchIndex()
 	first, err := ix.Query(bg, QueryRequest{Filter: mustFilters(b, "kind=component"), Limit: ptr(100)})

@@ -298,8 +298,8 @@ func selectIsCheaper(size, domain, want int) bool {
 func (ix *Index) scanView(v *view, set *docset, keep func(ventry) bool, fwd bool, start *[2]string, offset, want int) ([]ventry, int) {
 	out := make([]ventry, 0, min(want, set.n))
 	it := ix.iterate(v, fwd, start)
-	for e, ok := it.next(); ok && len(out) < want; e, ok = it.next() {
-		if !set.has(e.doc) || (keep != nil && !keep(e)) {
+	for e, ok := it.nextIn(set); ok && len(out) < want; e, ok = it.nextIn(set) {
+		if keep != nil && !keep(e) {
 			continue
 		}
 		if offset > 0 {

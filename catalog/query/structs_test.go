@@ -194,12 +194,49 @@ func TestView_RandomOps(t *testing.T) {
 			if d := diff(want, got); d != "" {
 				t.Fatalf("step %d fwd=%v (-want +got):\n%s", i, fwd, d)
 			}
+			// nextIn keeps the entries whose doc is in a set, a bitmap
+			// or a list.
+			var ids []uint32
+			for d := range uint32(5000) {
+				if rnd.IntN(4) == 0 {
+					ids = append(ids, d)
+				}
+			}
+			for _, set := range []*docset{idSet(ids), bitSet(idSet(ids).toBits(0))} {
+				var wantIn, gotIn []key
+				for _, k := range want {
+					if set.has(live[k].doc) {
+						wantIn = append(wantIn, k)
+					}
+				}
+				if !fwd {
+					slices.Reverse(wantIn)
+				}
+				it := ix.iterate(v, fwd, nil)
+				for e, ok := it.nextIn(set); ok; e, ok = it.nextIn(set) {
+					gotIn = append(gotIn, key{ix.strs.str(e.val), ix.strs.str(e.uid)})
+				}
+				if d := diff(wantIn, gotIn); d != "" {
+					t.Fatalf("step %d fwd=%v, entries in a set (-want +got):\n%s", i, fwd, d)
+				}
+			}
 		}
 		if len(want) > 2 {
-			mid := want[len(want)/2]
-			it := ix.iterate(v, true, &[2]string{mid.Val, mid.UID})
-			if e, ok := it.next(); !ok || ix.strs.str(e.uid) != want[len(want)/2+1].UID {
-				t.Fatalf("seek after %v gave %v", mid, e)
+			mid := len(want) / 2
+			for _, fwd := range []bool{true, false} {
+				var got []key
+				it := ix.iterate(v, fwd, &[2]string{want[mid].Val, want[mid].UID})
+				for e, ok := it.next(); ok; e, ok = it.next() {
+					got = append(got, key{ix.strs.str(e.val), ix.strs.str(e.uid)})
+				}
+				rest := slices.Clone(want[mid+1:])
+				if !fwd {
+					rest = slices.Clone(want[:mid])
+					slices.Reverse(rest)
+				}
+				if d := diff(rest, got); d != "" {
+					t.Fatalf("step %d: walk from %v fwd=%v (-want +got):\n%s", i, want[mid], fwd, d)
+				}
 			}
 		}
 	}
