@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/stackyard/stackyard/catalog"
 	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/processing"
@@ -307,6 +309,9 @@ func TestService_DeletedEntityComesBackWithNewUID(t *testing.T) {
 	writeFile(t, f, group+"---\n"+sprintf(component, "x", "production", "team-a"))
 	h := newHarness(t, "delete", f)
 	uid := h.entity(t, "component:default/svc").Metadata()["uid"].(string)
+	if u, err := uuid.Parse(uid); err != nil || u.Version() != 7 {
+		t.Fatalf("uid %s is not a time-ordered UUID (version 7): %v", uid, err)
+	}
 	if err := h.svc.DeleteByUID(h.ctx, uid); err != nil {
 		t.Fatal(err)
 	}

@@ -249,14 +249,15 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64) (ac
 		i, ok := have[d.Ref]
 		switch {
 		case !ok:
-			// Random, as in Backstage. Time-ordered ids (version 7) made
-			// ingesting 100,000 entities a quarter faster (inserts at the
-			// end of every entity_id index), but then uid order groups
-			// entities by when they came, so a page in uid order (by-query
-			// without orderField) walked past every other kind first:
-			// 9,000 to 1,500 req/s. The index needs to walk a filter's set
-			// in uid order before ids can be time-ordered.
-			id := uuid.NewString()
+			// Time-ordered (version 7): every table keyed by entity_id
+			// then takes new rows at the end of its index, and a claimed
+			// batch's rows sit near each other. With random (version 4)
+			// ids, ingesting 100,000 entities took 122 s (144 CPU-s) and
+			// copied 43 GB in and 36 GB out of SQLite's files, against
+			// 92 s (119 CPU-s), 32 GB and 27 GB. Uid order then groups
+			// entities by arrival, which a page in uid order walks past
+			// cheaply (query.viewIter.nextIn).
+			id := uuid.Must(uuid.NewV7()).String()
 			inserts = append(inserts, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms})
 			queued = append(queued, []any{id, d.Ref, ms})
 			fresh = append(fresh, d.Ref)
