@@ -45,6 +45,8 @@ type Engine struct {
 	log       *slog.Logger
 	wake      chan struct{}
 	valid     *validCache
+	// holding is set while restitches are held back (restitchHold).
+	holding atomic.Bool
 }
 
 // New returns an engine; Run starts it.
@@ -121,7 +123,7 @@ func (e *Engine) stitchLoop(ctx context.Context, idle *atomic.Bool) {
 			idle.Store(false)
 			continue
 		}
-		if pending, err := e.store.StitchPending(ctx, time.Now().Add(restitchDelay)); err == nil && pending {
+		if pending, err := e.store.StitchPending(ctx, time.Now().Add(restitchHold)); err == nil && pending {
 			empty = 0 // delayed restitches are still to come
 		} else {
 			empty++
@@ -147,20 +149,28 @@ func (e *Engine) release(what string, fn func(ctx context.Context) error) {
 // batchSize is how many entities one pass claims.
 const batchSize = 500
 
-// restitchDelay is how long the other ends of relations wait to be
-// stitched again while full batches are processed. Ingesting 100,000
-// entities otherwise stitched each group and system once per batch that
-// pointed at it, about as many stitches again as there are entities.
-// Smaller changes restitch at once, as before.
-const restitchDelay = 3 * time.Second
+// restitchHold is how long the other ends of relations wait to be
+// stitched again while full batches are processed, at most: when the flow
+// ends (a batch that is not full), they are stitched at once. A group or
+// API that components point at all through a large catalog is then
+// stitched about once for the whole flow, instead of once per batch (or
+// per few seconds) that pointed at it: at 100,000 entities, 157,000
+// stitches instead of 198,000. Smaller changes restitch at once, as before.
+const restitchHold = 30 * time.Second
 
 // ProcessDue processes one batch of due entities and returns its size.
 func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 	now := time.Now()
 	jitter := time.Duration(rand.Int64N(int64(e.opts.Interval)/2 + 1))
 	claimed, err := e.store.ClaimDue(ctx, now, now.Add(e.opts.Interval+jitter), batchSize)
-	if err != nil || len(claimed) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	if len(claimed) < batchSize {
+		e.endHold(ctx, now)
+	}
+	if len(claimed) == 0 {
+		return 0, nil
 	}
 	written := false
 	defer func() {
@@ -204,7 +214,8 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 	}
 	var restitchAfter time.Duration
 	if len(claimed) == batchSize {
-		restitchAfter = restitchDelay // a large catalog is flowing in
+		restitchAfter = restitchHold // a large catalog is flowing in
+		e.holding.Store(true)
 	}
 	conflicts, err := e.store.WriteResults(ctx, results, restitchAfter)
 	memtrim.Trim()
@@ -228,6 +239,19 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		return count, e.store.ScheduleRefresh(ctx, parents)
 	}
 	return count, nil
+}
+
+// endHold makes the restitches that full batches held back due now.
+func (e *Engine) endHold(ctx context.Context, now time.Time) {
+	if !e.holding.Swap(false) {
+		return
+	}
+	if err := e.store.StitchHeldNow(ctx, now, now.Add(restitchHold)); err != nil {
+		e.holding.Store(true)
+		if ctx.Err() == nil {
+			e.log.Error("stitch held entities", "err", err)
+		}
+	}
 }
 
 // result turns an outcome into a store result; changed is false when

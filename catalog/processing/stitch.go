@@ -25,9 +25,9 @@ type Stitched struct {
 const stitchLease = 60 * time.Second
 
 // StitchDue stitches one batch of entities that are marked, including the
-// restitches that WriteResults delayed, and returns its size.
+// restitches that WriteResults held back, and returns its size.
 func (e *Engine) StitchDue(ctx context.Context) (int, error) {
-	return e.stitchDue(ctx, -restitchDelay)
+	return e.stitchDue(ctx, -restitchHold)
 }
 
 // stitchDue stitches entities whose mark is at least debounce old; a

@@ -105,6 +105,15 @@ func (s *Store) StitchPending(ctx context.Context, until time.Time) (bool, error
 	return len(ids) > 0, translate(err)
 }
 
+// StitchHeldNow makes the stitch marks due between now and until due
+// now: the restitches WriteResults held back while a large catalog flowed
+// in. Leases end later than until and are left alone.
+func (s *Store) StitchHeldNow(ctx context.Context, now, until time.Time) error {
+	defer s.lockWrites()()
+	return translate(s.q(ctx).Exec("UPDATE refresh_queue SET next_stitch_at = ? WHERE next_stitch_at > ? AND next_stitch_at <= ?",
+		now.UnixMilli(), now.UnixMilli(), until.UnixMilli()).Error)
+}
+
 // loadRelations reads the relations whose source is one of refs. Two
 // entities may emit the same relation; the stitcher drops the duplicates
 // (model.SortRelations), which costs less than DISTINCT's sort in SQL.
