@@ -183,22 +183,7 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		}
 	}()
 	outcomes := make([]*outcome, len(claimed))
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				outcomes[i] = e.processOne(ctx, claimed[i])
-			}
-		}()
-	}
-	for i := range claimed {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	inParallel(len(claimed), func(i int) { outcomes[i] = e.processOne(ctx, claimed[i]) })
 	if err := e.checkCatalog(ctx, outcomes); err != nil {
 		return 0, err
 	}
@@ -239,6 +224,27 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		return count, e.store.ScheduleRefresh(ctx, parents)
 	}
 	return count, nil
+}
+
+// inParallel calls fn(0) ... fn(n-1) on GOMAXPROCS goroutines and
+// returns when all are done.
+func inParallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 }
 
 // endHold makes the restitches that full batches held back due now.

@@ -37,18 +37,25 @@ func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, er
 	if err != nil || len(inputs) == 0 {
 		return 0, err
 	}
-	var finals []Stitched
-	for _, in := range inputs {
+	stitched := make([]*Stitched, len(inputs))
+	inParallel(len(inputs), func(i int) {
+		in := inputs[i]
 		if in.Processed == nil {
-			continue // never processed successfully: not visible
+			return // never processed successfully: not visible
 		}
 		f, err := e.stitch(in)
 		if err != nil {
 			e.log.Warn("stitch entity", "entity_ref", in.Ref, "err", err)
-			continue
+			return
 		}
 		if f.Final.Hash != in.PrevHash {
-			finals = append(finals, f)
+			stitched[i] = &f
+		}
+	})
+	var finals []Stitched
+	for _, f := range stitched {
+		if f != nil {
+			finals = append(finals, *f)
 		}
 	}
 	stored := make([]store.Final, len(finals))
