@@ -23,6 +23,7 @@ import (
 	"github.com/stackyard/stackyard/internal/audit"
 	"github.com/stackyard/stackyard/internal/config"
 	"github.com/stackyard/stackyard/internal/db"
+	"github.com/stackyard/stackyard/internal/memlimit"
 	"github.com/stackyard/stackyard/internal/memtrim"
 	scafhttp "github.com/stackyard/stackyard/scaffolder/httpapi"
 	"github.com/stackyard/stackyard/scaffolder/stacks/fleet"
@@ -51,7 +52,7 @@ func serve(ctx context.Context, args []string) error {
 		log.Info("verifying tokens", "backstage", cfg.Auth.Backstage != nil, "oidc_issuers", len(cfg.Auth.OIDC),
 			"external_access_tokens", len(cfg.Auth.ExternalAccess), "admins", cfg.Auth.Admins)
 	}
-	applyMemoryLimit(cfg.Server.MemoryLimit, log)
+	applyMemoryLimit(ctx, cfg.Server.MemoryLimit, log)
 	memtrim.LimitArenas()
 	app, err := build(ctx, cfg, log)
 	if err != nil {
@@ -202,11 +203,16 @@ func logLevel() slog.Level {
 
 // applyMemoryLimit sets the Go runtime's soft memory limit to
 // server.memoryLimit, unless the GOMEMLIMIT environment variable set one.
-func applyMemoryLimit(limit config.ByteSize, log *slog.Logger) {
+// Unset, the limit follows the live heap (memlimit.Default) until ctx ends.
+func applyMemoryLimit(ctx context.Context, limit config.ByteSize, log *slog.Logger) {
 	switch {
-	case limit <= 0:
 	case os.Getenv("GOMEMLIMIT") != "":
 		log.Info("memory limit set by GOMEMLIMIT; server.memoryLimit is ignored", "GOMEMLIMIT", os.Getenv("GOMEMLIMIT"))
+	case limit <= 0:
+		p := memlimit.Default
+		p.Apply()
+		go p.Follow(ctx, time.Second)
+		log.Info("memory limit follows the live heap", "floor_bytes", p.Floor, "factor", p.Factor)
 	default:
 		debug.SetMemoryLimit(int64(limit))
 		log.Info("memory limit", "bytes", int64(limit))

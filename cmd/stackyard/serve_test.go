@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+
+	"github.com/stackyard/stackyard/internal/memlimit"
 	"io"
 	"log/slog"
 	"runtime/debug"
@@ -8,19 +11,26 @@ import (
 )
 
 // server.memoryLimit becomes the runtime's soft memory limit, unless
-// GOMEMLIMIT set one.
+// GOMEMLIMIT set one; unset, the limit follows the live heap, at least
+// 200 MiB.
 func TestApplyMemoryLimit(t *testing.T) {
 	prev := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); debug.SetMemoryLimit(prev) })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	t.Setenv("GOMEMLIMIT", "")
-	applyMemoryLimit(8<<30, log)
+	applyMemoryLimit(ctx, 8<<30, log)
 	if got := debug.SetMemoryLimit(-1); got != 8<<30 {
 		t.Fatalf("limit = %d, want %d", got, int64(8<<30))
 	}
 	t.Setenv("GOMEMLIMIT", "16GiB")
-	applyMemoryLimit(4<<30, log)
+	applyMemoryLimit(ctx, 4<<30, log)
 	if got := debug.SetMemoryLimit(-1); got != 8<<30 {
 		t.Fatalf("GOMEMLIMIT set, yet the limit changed to %d", got)
+	}
+	t.Setenv("GOMEMLIMIT", "")
+	applyMemoryLimit(ctx, 0, log)
+	if got := debug.SetMemoryLimit(-1); got < memlimit.Default.Floor || got == 8<<30 {
+		t.Fatalf("memoryLimit unset: limit = %d, want the live heap's (at least %d)", got, memlimit.Default.Floor)
 	}
 }

@@ -12,8 +12,8 @@
 # seed, wrk settings and fixture, and a comparison table is printed.
 # Env: CONNECTIONS (10) DURATION (10 s) WARMUP (2 s) SEED (42) PORT (7111)
 #      INGEST_TIMEOUT (900 s) STACKYARD_PEER_DIR (unset: Stackyard only)
-#      MEMORY_LIMIT (unset: none; e.g. 200MiB, Stackyard's server.memoryLimit)
-#      CACHE_SIZE (unset: 8MiB; SQLite's page cache per connection, database.cacheSize)
+#      MEMORY_LIMIT (unset: follows the live heap; e.g. 200MiB, Stackyard's server.memoryLimit)
+#      CACHE_SIZE (unset: 4MiB; SQLite's page cache per connection, database.cacheSize)
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD

@@ -41,9 +41,9 @@ type Server struct {
 	MaxBodyBytes int64  `yaml:"maxBodyBytes"`
 	// MemoryLimit is a soft limit on the memory the Go runtime uses (the
 	// heap and its overhead): the GC runs more often as it nears it. SQLite's
-	// page cache and the binary come on top. Unset, there is no limit, and
-	// the heap grows to twice what is live between collections. The GOMEMLIMIT
-	// environment variable, when set, wins.
+	// page cache and the binary come on top. Unset, the limit follows the
+	// live heap (internal/memlimit: 1.5 times what is live, at least
+	// 200 MiB). The GOMEMLIMIT environment variable, when set, wins.
 	MemoryLimit ByteSize `yaml:"memoryLimit"`
 }
 
@@ -57,7 +57,7 @@ type CORS struct {
 // Database names the database by URL: sqlite:PATH or postgres://….
 type Database struct {
 	URL string `yaml:"url"`
-	// CacheSize is SQLite's page cache per connection (default 8MiB; each
+	// CacheSize is SQLite's page cache per connection (default 4MiB; each
 	// of the four connections has one). PostgreSQL ignores it.
 	CacheSize ByteSize `yaml:"cacheSize"`
 }

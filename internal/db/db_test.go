@@ -13,7 +13,7 @@ func TestOpen_SQLitePragmas(t *testing.T) {
 	url := "sqlite:" + t.TempDir() + "/stackyard.db"
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// The default page cache, then a configured one (cache_size < 0 is KiB).
-	for i, opts := range []Options{{}, {SQLiteCacheSize: 4 << 20}} {
+	for i, opts := range []Options{{}, {SQLiteCacheSize: 16 << 20}} {
 		g, err := Open(context.Background(), url, opts, log)
 		if err != nil {
 			t.Fatal(err)
@@ -32,7 +32,7 @@ func TestOpen_SQLitePragmas(t *testing.T) {
 		if pageSize != 16384 || mode != "wal" {
 			t.Fatalf("page_size %d, journal_mode %q; want 16384 and wal", pageSize, mode)
 		}
-		if want := []int{-8192, -4096}[i]; cacheSize != want {
+		if want := []int{-4096, -16384}[i]; cacheSize != want {
 			t.Fatalf("cache_size %d, want %d", cacheSize, want)
 		}
 		sqlDB, _ := g.DB()

@@ -1,0 +1,61 @@
+// Package memlimit keeps the Go runtime's soft memory limit in step with
+// the live heap: never below a floor, and otherwise a fixed multiple of
+// what the last collection found live.
+//
+// Without a limit the heap grows to twice what is live between
+// collections (GOGC=100); at 100,000 entities that is the difference
+// between about 280 and 390 MiB of RSS. A fixed limit would hold a small
+// catalog down, but make the collector run without pause once a larger
+// catalog's live heap nears it. Following the live heap gives both: the
+// floor for catalogs up to about that size, and room to grow past it.
+package memlimit
+
+import (
+	"context"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+)
+
+// Policy is the adaptive limit: max(Floor, Factor × live heap).
+type Policy struct {
+	Floor  int64
+	Factor float64
+}
+
+// Default is Stackyard's: at least 200 MiB, and half as much again as is
+// live.
+var Default = Policy{Floor: 200 << 20, Factor: 1.5}
+
+// For returns the limit for a live heap of live bytes.
+func (p Policy) For(live uint64) int64 {
+	return max(p.Floor, int64(float64(live)*p.Factor))
+}
+
+// Apply sets the runtime's limit from the live heap now, and returns it.
+func (p Policy) Apply() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	var live uint64
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		live = s[0].Value.Uint64()
+	}
+	limit := p.For(live)
+	debug.SetMemoryLimit(limit)
+	return limit
+}
+
+// Follow applies the policy now and then every interval until ctx ends.
+func (p Policy) Follow(ctx context.Context, every time.Duration) {
+	p.Apply()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.Apply()
+		}
+	}
+}
