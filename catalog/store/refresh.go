@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,7 +105,11 @@ FROM refresh_state WHERE entity_ref IN ?`, chunk).Scan(&rows).Error
 // so a location of 100,000 entities never has all their statement
 // arguments in memory at once.
 func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.Time) (accepted, conflicts []string, err error) {
-	err = inChunks(uniqueDeferred(items), func(chunk []Deferred) error {
+	unique := uniqueDeferred(items)
+	// In ref order, the inserts into each entity_ref index walk it from
+	// one end to the other, each of its pages read once per chunk.
+	slices.SortFunc(unique, func(a, b Deferred) int { return strings.Compare(a.Ref, b.Ref) })
+	err = inChunks(unique, func(chunk []Deferred) error {
 		a, c, err := s.upsertChunk(ctx, chunk, now.UnixMilli())
 		accepted = append(accepted, a...)
 		conflicts = append(conflicts, c...)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"iter"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -102,6 +104,9 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 				}
 			}
 		}
+		// In source order, the rows' inserts into the source index walk it
+		// from one end to the other, each of its pages read once.
+		slices.SortFunc(rels, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
 		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref)", 4, rels); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -191,6 +192,8 @@ func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchIn
 }
 
 func (s *Store) upsertFinals(ctx context.Context, rows [][]any) error {
+	// In ref order, for the entity_ref index (see upsertDeferred).
+	slices.SortFunc(rows, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
 	return s.insertRows(ctx, `INSERT INTO final_entities (entity_id, entity_ref, hash, final_entity, owner_refs, has_errors, last_updated_at, seq)`, 8, rows,
 		` ON CONFLICT (entity_id) DO UPDATE SET entity_ref = excluded.entity_ref, hash = excluded.hash, final_entity = excluded.final_entity,
 owner_refs = excluded.owner_refs, has_errors = excluded.has_errors, last_updated_at = excluded.last_updated_at, seq = excluded.seq`)
