@@ -156,8 +156,43 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 	for _, d := range items {
 		want[d.Ref] = d.Hash
 	}
-	var chunk []Deferred
-	write := func() error {
+	// The children are read again (bodies parses the location's files) on
+	// one goroutine while the last chunk is written on this one.
+	chunks := make(chan []Deferred)
+	stop := make(chan struct{})
+	var missing int
+	go func() {
+		defer close(chunks)
+		var chunk []Deferred
+		send := func() bool {
+			select {
+			case chunks <- chunk:
+				chunk = nil
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		for d := range bodies {
+			if hash, ok := want[d.Ref]; !ok || hash != d.Hash {
+				continue
+			}
+			delete(want, d.Ref) // the first of a ref wins, as in uniqueDeferred
+			if chunk = append(chunk, d); len(chunk) == childTx && !send() {
+				return
+			}
+		}
+		if len(chunk) > 0 && !send() {
+			return
+		}
+		missing = len(want)
+	}()
+	defer func() {
+		close(stop)
+		for range chunks { // let the reader end before returning
+		}
+	}()
+	for chunk := range chunks {
 		err := s.InTx(ctx, func(tx *Store) error {
 			a, c, err := tx.upsertDeferred(ctx, chunk, now)
 			if err != nil {
@@ -167,27 +202,12 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 			conflicts = append(conflicts, c...)
 			return tx.addReferences(ctx, sourceRef, a)
 		})
-		chunk = nil
-		return err
-	}
-	for d := range bodies {
-		if hash, ok := want[d.Ref]; !ok || hash != d.Hash {
-			continue
-		}
-		delete(want, d.Ref) // the first of a ref wins, as in uniqueDeferred
-		if chunk = append(chunk, d); len(chunk) == childTx {
-			if err := write(); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	if len(chunk) > 0 {
-		if err := write(); err != nil {
+		if err != nil {
 			return nil, nil, err
 		}
 	}
-	if len(want) > 0 {
-		return nil, nil, fmt.Errorf("write children of %s: %d of them were not read again", sourceRef, len(want))
+	if missing > 0 {
+		return nil, nil, fmt.Errorf("write children of %s: %d of them were not read again", sourceRef, missing)
 	}
 	return accepted, conflicts, nil
 }
