@@ -7,6 +7,7 @@ import (
 
 	"github.com/stackyard/stackyard/catalog/model"
 	"github.com/stackyard/stackyard/catalog/query"
+	"github.com/stackyard/stackyard/internal/loop"
 )
 
 // syncPage is how many final entities one sync read takes.
@@ -14,18 +15,11 @@ const syncPage = 2000
 
 // syncLoop keeps the index current with changes other replicas commit.
 func (s *Service) syncLoop(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.syncIndex(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("sync catalog index", "err", err)
-			}
+	loop.Every(ctx, time.Second, func(ctx context.Context) {
+		if err := s.syncIndex(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("sync catalog index", "err", err)
 		}
-	}
+	})
 }
 
 // syncIndex applies every final entity and deletion committed since the

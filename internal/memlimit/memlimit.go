@@ -15,6 +15,8 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
+
+	"github.com/stackyard/stackyard/internal/loop"
 )
 
 // Policy is the adaptive limit: max(Floor, Factor × live heap).
@@ -48,14 +50,5 @@ func (p Policy) Apply() int64 {
 // Follow applies the policy now and then every interval until ctx ends.
 func (p Policy) Follow(ctx context.Context, every time.Duration) {
 	p.Apply()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			p.Apply()
-		}
-	}
+	loop.Every(ctx, every, func(context.Context) { p.Apply() })
 }

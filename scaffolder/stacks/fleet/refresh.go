@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stackyard/stackyard/internal/loop"
 	"github.com/stackyard/stackyard/scaffolder/stacks"
 )
 
@@ -75,14 +76,5 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		return
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			_ = s.Refresh(ctx)
-		}
-	}
+	loop.Every(ctx, interval, func(ctx context.Context) { _ = s.Refresh(ctx) })
 }
