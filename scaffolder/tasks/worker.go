@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/stackyard/stackyard/internal/loop"
 )
 
 // WorkerOptions configures a Worker. Zero durations get defaults.
@@ -102,8 +104,8 @@ func (w *Worker) Run(ctx context.Context) {
 	base, stop := context.WithCancelCause(context.WithoutCancel(ctx))
 	var loops sync.WaitGroup
 	loops.Add(2)
-	go func() { defer loops.Done(); w.every(ctx, w.opts.HeartbeatInterval, w.heartbeat) }()
-	go func() { defer loops.Done(); w.every(ctx, w.opts.JanitorInterval, w.janitor) }()
+	go func() { defer loops.Done(); every(ctx, w.opts.HeartbeatInterval, w.heartbeat) }()
+	go func() { defer loops.Done(); every(ctx, w.opts.JanitorInterval, w.janitor) }()
 	if w.opts.Concurrency > 0 {
 		w.claimLoop(ctx, base)
 	} else {
@@ -114,18 +116,10 @@ func (w *Worker) Run(ctx context.Context) {
 	loops.Wait()
 }
 
-func (w *Worker) every(ctx context.Context, d time.Duration, fn func(context.Context)) {
-	t := time.NewTicker(d)
-	defer t.Stop()
+// every calls fn now and then every d until ctx is done.
+func every(ctx context.Context, d time.Duration, fn func(context.Context)) {
 	fn(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn(ctx)
-		}
-	}
+	loop.Every(ctx, d, fn)
 }
 
 // claimLoop fills free slots with the oldest open tasks. A failing claim
