@@ -47,8 +47,8 @@ func (p Policy) Apply() int64 {
 	return limit
 }
 
-// Follow applies the policy now and then every interval until ctx ends.
+// Follow applies the policy every interval until ctx ends; the caller
+// applies it first (Apply).
 func (p Policy) Follow(ctx context.Context, every time.Duration) {
-	p.Apply()
 	loop.Every(ctx, every, func(context.Context) { p.Apply() })
 }
