@@ -65,9 +65,10 @@ func (e *Engine) Wake() {
 	}
 }
 
-// Run processes until ctx is done. Processing and stitching run as two
-// loops, so validation of one batch overlaps the database writes of the
-// other.
+// Run processes until ctx is done. Three loops run: one claims and
+// processes batches, one writes them, and one stitches. Validating a batch
+// (CPU) then overlaps writing the one before it (the database), and both
+// overlap stitching.
 func (e *Engine) Run(ctx context.Context) {
 	var stitchIdle atomic.Bool
 	stitched := make(chan struct{})
@@ -76,15 +77,25 @@ func (e *Engine) Run(ctx context.Context) {
 		e.stitchLoop(ctx, &stitchIdle)
 	}()
 	defer func() { <-stitched }()
+	w := e.startWriter(ctx)
+	defer w.stop()
 	lastOrphans := time.Time{}
 	for ctx.Err() == nil {
-		processed, err := e.ProcessDue(ctx)
+		b, err := e.prepare(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("process entities", "err", err)
 		}
-		if processed > 0 {
+		if b != nil {
+			w.submit(ctx, b)
 			continue
 		}
+		if w.busy() {
+			// The batch being written may make more entities due (a
+			// location's children): look again once it has landed.
+			w.wait()
+			continue
+		}
+		e.endHold(ctx, time.Now())
 		if e.opts.OrphanStrategy != "keep" && time.Since(lastOrphans) > 2*time.Second {
 			lastOrphans = time.Now()
 			if n, err := e.deleteOrphans(ctx); err != nil && ctx.Err() == nil {
@@ -158,59 +169,77 @@ const batchSize = 500
 // stitches instead of 198,000. Smaller changes restitch at once, as before.
 const restitchHold = 30 * time.Second
 
+// batch is one claimed batch of entities, processed and ready to write.
+type batch struct {
+	now     time.Time
+	claimed []store.Claimed
+	results []store.Result // only those whose hash changed
+	// full is set when the claim took a whole batchSize: a large catalog
+	// is flowing in, and the restitches it causes are held.
+	full bool
+}
+
 // ProcessDue processes one batch of due entities and returns its size.
 func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
+	b, err := e.prepare(ctx)
+	if err != nil || b == nil {
+		if err == nil {
+			e.endHold(ctx, time.Now())
+		}
+		return 0, err
+	}
+	return e.write(ctx, b)
+}
+
+// prepare claims a batch of due entities and processes it: validation,
+// relations, the checks against the rest of the catalog, and the results
+// to write. It returns nil when nothing was due.
+func (e *Engine) prepare(ctx context.Context) (*batch, error) {
 	now := time.Now()
 	jitter := time.Duration(rand.Int64N(int64(e.opts.Interval)/2 + 1))
 	claimed, err := e.store.ClaimDue(ctx, now, now.Add(e.opts.Interval+jitter), batchSize)
-	if err != nil {
-		return 0, err
+	if err != nil || len(claimed) == 0 {
+		return nil, err
 	}
-	if len(claimed) < batchSize {
-		e.endHold(ctx, now)
-	}
-	if len(claimed) == 0 {
-		return 0, nil
-	}
-	written := false
-	defer func() {
-		if !written && ctx.Err() != nil {
-			ids := make([]string, len(claimed))
-			for i, c := range claimed {
-				ids[i] = c.EntityID
-			}
-			e.release("claims", func(ctx context.Context) error { return e.store.ReleaseClaims(ctx, ids) })
-		}
-	}()
+	b := &batch{now: now, claimed: claimed, full: len(claimed) == batchSize}
 	outcomes := make([]*outcome, len(claimed))
 	inParallel(len(claimed), func(i int) { outcomes[i] = e.processOne(ctx, claimed[i]) })
 	if err := e.checkCatalog(ctx, outcomes); err != nil {
-		return 0, err
+		e.releaseOnStop(ctx, b)
+		return nil, err
 	}
-	var results []store.Result
 	for _, o := range outcomes {
 		if r, changed := e.result(o); changed {
-			results = append(results, r)
+			b.results = append(b.results, r)
 		}
 	}
-	if len(results) == 0 {
-		written = true
-		return len(claimed), nil
+	return b, nil
+}
+
+// write stores a prepared batch and returns its size. A batch that is not
+// full ends the flow of a large catalog, so the restitches held back
+// until then are made due first.
+func (e *Engine) write(ctx context.Context, b *batch) (int, error) {
+	if !b.full {
+		e.endHold(ctx, b.now)
+	}
+	if len(b.results) == 0 {
+		return len(b.claimed), nil
 	}
 	var restitchAfter time.Duration
-	if len(claimed) == batchSize {
-		restitchAfter = restitchHold // a large catalog is flowing in
+	if b.full {
+		restitchAfter = restitchHold
 		e.holding.Store(true)
 	}
-	conflicts, err := e.store.WriteResults(ctx, results, restitchAfter)
+	conflicts, err := e.store.WriteResults(ctx, b.results, restitchAfter)
 	memtrim.Trim()
 	if err != nil {
+		e.releaseOnStop(ctx, b)
 		return 0, err
 	}
-	written = true
-	count := len(claimed)
-	if childCount(results) >= largeBatch {
-		results, outcomes, claimed = nil, nil, nil // let the GC have them
+	count := len(b.claimed)
+	if childCount(b.results) >= largeBatch {
+		b.results, b.claimed = nil, nil // let the GC have them
 		debug.FreeOSMemory()
 	}
 	if len(conflicts) > 0 {
@@ -224,6 +253,20 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 		return count, e.store.ScheduleRefresh(ctx, parents)
 	}
 	return count, nil
+}
+
+// releaseOnStop gives back the claims of a batch that a stopping engine
+// will not write, so another replica can take them at once. (A batch that
+// failed for another reason is retried when its lease ends.)
+func (e *Engine) releaseOnStop(ctx context.Context, b *batch) {
+	if ctx.Err() == nil {
+		return
+	}
+	ids := make([]string, len(b.claimed))
+	for i, c := range b.claimed {
+		ids[i] = c.EntityID
+	}
+	e.release("claims", func(ctx context.Context) error { return e.store.ReleaseClaims(ctx, ids) })
 }
 
 // inParallel calls fn(0) ... fn(n-1) on GOMAXPROCS goroutines and

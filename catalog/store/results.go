@@ -110,7 +110,7 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref)", 4, rels); err != nil {
 			return err
 		}
-		if err := tx.replaceAwaited(ctx, ok, results); err != nil {
+		if err := tx.replaceAwaited(ctx, ok, results, now); err != nil {
 			return err
 		}
 		for i, r := range results {
@@ -148,12 +148,19 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 // replaceAwaited replaces the awaited refs of the processed entities ids
 // with those of their results; a failed result keeps what its last good
 // processing awaited, as it keeps its relations.
-func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Result) error {
+//
+// The refs were looked up before this transaction took the write lock. One
+// that appeared since, written by the batch before or by another replica,
+// will not wake the entity (upsertChunk wakes only what it finds awaiting
+// at the time), so that entity is made due again now.
+func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Result, now time.Time) error {
 	var rows [][]any
+	var waiting []string
 	for _, r := range results {
-		if r.Processed == nil {
+		if r.Processed == nil || len(r.Awaited) == 0 {
 			continue
 		}
+		waiting = append(waiting, r.EntityID)
 		for _, ref := range r.Awaited {
 			rows = append(rows, []any{r.EntityID, ref})
 		}
@@ -163,7 +170,14 @@ func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Resu
 	}); err != nil {
 		return err
 	}
-	return s.insertRows(ctx, "INSERT INTO awaited_refs (entity_id, target_entity_ref)", 2, rows)
+	if err := s.insertRows(ctx, "INSERT INTO awaited_refs (entity_id, target_entity_ref)", 2, rows); err != nil {
+		return err
+	}
+	return inLists(waiting, func(chunk []string) error {
+		return translate(s.q(ctx).Exec(`UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN
+(SELECT a.entity_id FROM awaited_refs a JOIN refresh_state r ON r.entity_ref = a.target_entity_ref WHERE a.entity_id IN ?)`,
+			now.UnixMilli(), chunk).Error)
+	})
 }
 
 // updateStates stores processing outcomes in refresh_state, many rows per
