@@ -79,13 +79,36 @@ func (e *Engine) Run(ctx context.Context) {
 	defer func() { <-stitched }()
 	w := e.startWriter(ctx)
 	defer w.stop()
+	var next *batch // claimed ahead
+	defer func() {
+		if next != nil {
+			e.releaseOnStop(ctx, next)
+		}
+	}()
 	lastOrphans := time.Time{}
 	for ctx.Err() == nil {
-		b, err := e.prepare(ctx)
-		if err != nil && ctx.Err() == nil {
-			e.log.Error("process entities", "err", err)
+		b := next
+		next = nil
+		if b == nil {
+			var err error
+			if b, err = e.claim(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("claim entities", "err", err)
+			}
 		}
 		if b != nil {
+			if err := e.prepare(ctx, b); err != nil {
+				if ctx.Err() == nil {
+					e.log.Error("process entities", "err", err)
+				}
+				continue
+			}
+			// Claim the next batch before handing this one over: a claim
+			// waits for the write before it, and the writer would then
+			// wait for this claim and the validation after it.
+			var err error
+			if next, err = e.claim(ctx); err != nil && ctx.Err() == nil {
+				e.log.Error("claim entities", "err", err)
+			}
 			w.submit(ctx, b)
 			continue
 		}
@@ -181,39 +204,45 @@ type batch struct {
 
 // ProcessDue processes one batch of due entities and returns its size.
 func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
-	b, err := e.prepare(ctx)
+	b, err := e.claim(ctx)
 	if err != nil || b == nil {
 		if err == nil {
 			e.endHold(ctx, time.Now())
 		}
 		return 0, err
 	}
+	if err := e.prepare(ctx, b); err != nil {
+		return 0, err
+	}
 	return e.write(ctx, b)
 }
 
-// prepare claims a batch of due entities and processes it: validation,
-// relations, the checks against the rest of the catalog, and the results
-// to write. It returns nil when nothing was due.
-func (e *Engine) prepare(ctx context.Context) (*batch, error) {
+// claim takes a batch of due entities; nil when nothing is due.
+func (e *Engine) claim(ctx context.Context) (*batch, error) {
 	now := time.Now()
 	jitter := time.Duration(rand.Int64N(int64(e.opts.Interval)/2 + 1))
 	claimed, err := e.store.ClaimDue(ctx, now, now.Add(e.opts.Interval+jitter), batchSize)
 	if err != nil || len(claimed) == 0 {
 		return nil, err
 	}
-	b := &batch{now: now, claimed: claimed, full: len(claimed) == batchSize}
-	outcomes := make([]*outcome, len(claimed))
-	inParallel(len(claimed), func(i int) { outcomes[i] = e.processOne(ctx, claimed[i]) })
+	return &batch{now: now, claimed: claimed, full: len(claimed) == batchSize}, nil
+}
+
+// prepare processes a claimed batch: validation, relations, the checks
+// against the rest of the catalog, and the results to write.
+func (e *Engine) prepare(ctx context.Context, b *batch) error {
+	outcomes := make([]*outcome, len(b.claimed))
+	inParallel(len(b.claimed), func(i int) { outcomes[i] = e.processOne(ctx, b.claimed[i]) })
 	if err := e.checkCatalog(ctx, outcomes); err != nil {
 		e.releaseOnStop(ctx, b)
-		return nil, err
+		return err
 	}
 	for _, o := range outcomes {
 		if r, changed := e.result(o); changed {
 			b.results = append(b.results, r)
 		}
 	}
-	return b, nil
+	return nil
 }
 
 // write stores a prepared batch and returns its size. A batch that is not
