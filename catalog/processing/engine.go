@@ -100,6 +100,7 @@ func (e *Engine) Run(ctx context.Context) {
 				if ctx.Err() == nil {
 					e.log.Error("process entities", "err", err)
 				}
+				e.pause(ctx) // as after an idle pass: a failing database is not hammered
 				continue
 			}
 			// Claim the next batch before handing this one over: a claim
@@ -131,11 +132,16 @@ func (e *Engine) Run(ctx context.Context) {
 		if stitchIdle.Load() && e.opts.OnIdle != nil {
 			e.opts.OnIdle()
 		}
-		select {
-		case <-ctx.Done():
-		case <-e.wake:
-		case <-time.After(500 * time.Millisecond):
-		}
+		e.pause(ctx)
+	}
+}
+
+// pause waits for a wake-up, at most half a second.
+func (e *Engine) pause(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-e.wake:
+	case <-time.After(500 * time.Millisecond):
 	}
 }
 
