@@ -98,16 +98,19 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 				continue
 			}
 			for _, rel := range r.Relations {
-				rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target})
+				own := 1
 				if rel.Source != r.Ref {
+					own = 0
 					related = append(related, rel.Source)
 				}
+				rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target, own})
 			}
 		}
 		// In source order, the rows' inserts into the source index walk it
-		// from one end to the other, each of its pages read once.
+		// from one end to the other, each of its pages read once. Only rows
+		// whose source is another entity go into it (source_is_origin 0).
 		slices.SortFunc(rels, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
-		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref)", 4, rels); err != nil {
+		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref, source_is_origin)", 5, rels); err != nil {
 			return err
 		}
 		if err := tx.replaceAwaited(ctx, ok, results, now); err != nil {

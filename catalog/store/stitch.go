@@ -62,7 +62,7 @@ FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHE
 		refs[i] = out[i].Ref
 		byRef[out[i].Ref] = &out[i]
 	}
-	err = s.loadRelations(ctx, refs, byRef)
+	err = s.loadRelations(ctx, out, byRef)
 	if err == nil {
 		err = s.loadOrphans(ctx, refs, byRef)
 	}
@@ -115,21 +115,37 @@ func (s *Store) StitchHeldNow(ctx context.Context, now, until time.Time) error {
 		now.UnixMilli(), now.UnixMilli(), until.UnixMilli()).Error)
 }
 
-// loadRelations reads the relations whose source is one of refs. Two
-// entities may emit the same relation; the stitcher drops the duplicates
-// (model.SortRelations), which costs less than DISTINCT's sort in SQL.
-func (s *Store) loadRelations(ctx context.Context, refs []string, byRef map[string]*StitchInput) error {
-	return inLists(refs, func(chunk []string) error {
-		return s.each(ctx, func(rows *sql.Rows) error {
-			var source string
-			var r model.Relation
-			if err := rows.Scan(&source, &r.Type, &r.TargetRef); err != nil {
-				return err
-			}
-			in := byRef[source]
+// loadRelations reads the relations whose source is one of the inputs:
+// those each input emitted itself, by its entity id, and those other
+// entities emitted (the reverse half of theirs), by the partial source
+// index. Two entities may emit the same relation; the stitcher drops the
+// duplicates (model.SortRelations), which costs less than DISTINCT's sort
+// in SQL.
+func (s *Store) loadRelations(ctx context.Context, inputs []StitchInput, byRef map[string]*StitchInput) error {
+	ids := make([]string, len(inputs))
+	refs := make([]string, len(inputs))
+	for i, in := range inputs {
+		ids[i], refs[i] = in.EntityID, in.Ref
+	}
+	add := func(rows *sql.Rows) error {
+		var source string
+		var r model.Relation
+		if err := rows.Scan(&source, &r.Type, &r.TargetRef); err != nil {
+			return err
+		}
+		if in, ok := byRef[source]; ok {
 			in.Relations = append(in.Relations, r)
-			return nil
-		}, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE source_entity_ref IN ?", chunk)
+		}
+		return nil
+	}
+	err := inLists(ids, func(chunk []string) error {
+		return s.each(ctx, add, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE originating_entity_id IN ? AND source_is_origin = 1", chunk)
+	})
+	if err != nil {
+		return err
+	}
+	return inLists(refs, func(chunk []string) error {
+		return s.each(ctx, add, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE source_entity_ref IN ? AND source_is_origin = 0", chunk)
 	})
 }
 

@@ -194,4 +194,17 @@ JOIN refresh_state s ON s.entity_id = r.originating_entity_id
 WHERE r.type = 'ownedBy' AND s.errors LIKE '%OwnerNotFoundError%'
 AND NOT EXISTS (SELECT 1 FROM refresh_state t WHERE t.entity_ref = r.target_entity_ref)
 `},
+	// 7: only the relations whose source is not the entity that emitted
+	// them (the reverse half, such as a group's ownerOf) go into the
+	// source index. The stitcher finds an entity's own relations by
+	// originating_entity_id, whose time-ordered ids take new rows at the
+	// end of their index; the source index took each new entity's rows on
+	// random pages.
+	{7, "catalog relations from their origin", `
+ALTER TABLE relations ADD COLUMN source_is_origin INTEGER NOT NULL DEFAULT 0;
+UPDATE relations SET source_is_origin = 1 WHERE source_entity_ref =
+  (SELECT s.entity_ref FROM refresh_state s WHERE s.entity_id = relations.originating_entity_id);
+DROP INDEX relations_source_entity_ref_idx;
+CREATE INDEX relations_source_entity_ref_idx ON relations (source_entity_ref) WHERE source_is_origin = 0
+`},
 }
