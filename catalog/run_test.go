@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -53,3 +54,43 @@ func TestEngine_StopMidFlowGivesTheClaimsBack(t *testing.T) {
 
 // batchSize is the engine's claim size (processing.batchSize).
 const batchSize = 500
+
+// TestEngine_ReadyOnlyWhenAllIsVisible starts engines on catalogs of
+// growing size and reads the catalog at each one's first idle moment, which
+// is when /readyz turns ready: every entity must be visible by then. (A
+// stitcher that had been idle since the start once let it come while the
+// last batch's marks were still unseen.)
+func TestEngine_ReadyOnlyWhenAllIsVisible(t *testing.T) {
+	t.Parallel()
+	for round := 1; round <= 4; round++ {
+		n := 300 * round
+		var b strings.Builder
+		b.WriteString(group)
+		for i := range n {
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d}\nspec: {type: service, lifecycle: production, owner: team-a}\n", i)
+		}
+		file := filepath.Join(t.TempDir(), "catalog.yaml")
+		writeFile(t, file, b.String())
+		seen := make(chan int, 1)
+		var once sync.Once
+		var h *harness
+		h = buildHarness(t, "delete", func() { once.Do(func() { seen <- h.svc.Len() }) }, file)
+		ctx, cancel := context.WithCancel(h.ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.engine.Run(ctx)
+		}()
+		var got int
+		select {
+		case got = <-seen:
+		case <-time.After(20 * time.Second):
+			t.Errorf("round %d: no idle moment within 20 s", round)
+		}
+		cancel()
+		<-done
+		if want := n + 2; got != want { // the components, the group and the location
+			t.Fatalf("round %d: %d entities visible at the first idle moment, want %d", round, got, want)
+		}
+	}
+}

@@ -89,6 +89,7 @@ func (e *Engine) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		b := next
 		next = nil
+		written := w.written.Load() // before the claim: see below
 		if b == nil {
 			var err error
 			if b, err = e.claim(ctx); err != nil && ctx.Err() == nil {
@@ -113,9 +114,10 @@ func (e *Engine) Run(ctx context.Context) {
 			w.submit(ctx, b)
 			continue
 		}
-		if w.busy() {
-			// The batch being written may make more entities due (a
-			// location's children): look again once it has landed.
+		if w.busy() || w.written.Load() != written {
+			// A batch written during or after the claim may have made
+			// more entities due (a location's children): look again once
+			// it has landed.
 			w.wait()
 			continue
 		}
@@ -129,11 +131,20 @@ func (e *Engine) Run(ctx context.Context) {
 				continue
 			}
 		}
-		if stitchIdle.Load() && e.opts.OnIdle != nil {
+		if e.opts.OnIdle != nil && e.idleNow(ctx, &stitchIdle) {
 			e.opts.OnIdle()
 		}
 		e.pause(ctx)
 	}
+}
+
+// idleNow reports whether nothing is left to stitch, once processing found
+// nothing due. The stitcher's flag alone could still be set from before
+// the last write's marks, which it has not seen yet; those marks are in the
+// database, and a mark the stitcher has leased since unset its flag first.
+func (e *Engine) idleNow(ctx context.Context, stitchIdle *atomic.Bool) bool {
+	pending, err := e.store.StitchPending(ctx, time.Now().Add(restitchHold))
+	return err == nil && !pending && stitchIdle.Load()
 }
 
 // pause waits for a wake-up, at most half a second.
@@ -154,13 +165,15 @@ const stitchDebounce = 250 * time.Millisecond
 func (e *Engine) stitchLoop(ctx context.Context, idle *atomic.Bool) {
 	empty := 0
 	for ctx.Err() == nil {
+		// Not idle while a pass runs: the marks it leases no longer count
+		// as pending (see idleNow).
+		idle.Store(false)
 		n, err := e.stitchDue(ctx, stitchDebounce)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("stitch entities", "err", err)
 		}
 		if n > 0 {
 			empty = 0
-			idle.Store(false)
 			continue
 		}
 		if pending, err := e.store.StitchPending(ctx, time.Now().Add(restitchHold)); err == nil && pending {

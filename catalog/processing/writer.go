@@ -14,6 +14,7 @@ type writer struct {
 	in       chan *batch
 	inFlight sync.WaitGroup
 	pending  atomic.Int32 // batches submitted and not yet written
+	written  atomic.Int64 // batches written, counted before pending drops
 	done     chan struct{}
 }
 
@@ -25,6 +26,7 @@ func (e *Engine) startWriter(ctx context.Context) *writer {
 			if _, err := e.write(ctx, b); err != nil && ctx.Err() == nil {
 				e.log.Error("write processed entities", "err", err)
 			}
+			w.written.Add(1)
 			w.pending.Add(-1)
 			w.inFlight.Done()
 		}
