@@ -18,13 +18,7 @@ import (
 func TestEngine_StopMidFlowGivesTheClaimsBack(t *testing.T) {
 	t.Parallel()
 	const n = 3000
-	var b strings.Builder
-	b.WriteString(group)
-	for i := range n {
-		fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d}\nspec: {type: service, lifecycle: production, owner: team-a}\n", i)
-	}
-	file := filepath.Join(t.TempDir(), "catalog.yaml")
-	writeFile(t, file, b.String())
+	file := teamCatalog(t, n)
 	h := buildHarness(t, "delete", nil, file)
 	ctx, cancel := context.WithCancel(h.ctx)
 	done := make(chan struct{})
@@ -64,13 +58,7 @@ func TestEngine_ReadyOnlyWhenAllIsVisible(t *testing.T) {
 	t.Parallel()
 	for round := 1; round <= 4; round++ {
 		n := 300 * round
-		var b strings.Builder
-		b.WriteString(group)
-		for i := range n {
-			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d}\nspec: {type: service, lifecycle: production, owner: team-a}\n", i)
-		}
-		file := filepath.Join(t.TempDir(), "catalog.yaml")
-		writeFile(t, file, b.String())
+		file := teamCatalog(t, n)
 		seen := make(chan int, 1)
 		var once sync.Once
 		var h *harness
@@ -93,4 +81,18 @@ func TestEngine_ReadyOnlyWhenAllIsVisible(t *testing.T) {
 			t.Fatalf("round %d: %d entities visible at the first idle moment, want %d", round, got, want)
 		}
 	}
+}
+
+// teamCatalog writes a catalog file with group team-a and n components it
+// owns, and returns its path.
+func teamCatalog(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(group)
+	for i := range n {
+		fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d}\nspec: {type: service, lifecycle: production, owner: team-a}\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "catalog.yaml")
+	writeFile(t, file, b.String())
+	return file
 }
