@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -24,13 +23,8 @@ func TestEngine_HeldRestitchesRunWhenTheFlowEnds(t *testing.T) {
 	writeFile(t, groups, group+"---\n"+strings.Replace(group, "team-a", "team-b", 1))
 	writeFile(t, comps, "# filled in below\n")
 	h := buildHarness(t, "delete", nil, groups, comps)
-	ctx, cancel := context.WithCancel(h.ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.engine.Run(ctx)
-	}()
-	defer func() { cancel(); <-done }()
+	stop := h.run()
+	defer stop()
 	owned := func(ref string) int {
 		r, _ := model.ParseRef(ref, "", "")
 		body, err := h.svc.ByName(h.ctx, r)

@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"slices"
@@ -36,12 +35,7 @@ func BenchmarkIngest_Run(b *testing.B) {
 		idle := make(chan struct{})
 		var once sync.Once
 		h := buildHarness(b, "delete", func() { once.Do(func() { close(idle) }) }, fixture)
-		ctx, cancel := context.WithCancel(h.ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			h.engine.Run(ctx)
-		}()
+		stop := h.run()
 		start := time.Now()
 		var counts []int
 		var times []time.Duration
@@ -57,8 +51,7 @@ func BenchmarkIngest_Run(b *testing.B) {
 			}
 		}
 		tick.Stop()
-		cancel()
-		<-done
+		stop()
 		n := h.svc.Len()
 		visible := time.Since(start)
 		if i := slices.Index(counts, n); i >= 0 {

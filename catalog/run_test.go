@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -20,22 +19,16 @@ func TestEngine_StopMidFlowGivesTheClaimsBack(t *testing.T) {
 	const n = 3000
 	file := teamCatalog(t, n)
 	h := buildHarness(t, "delete", nil, file)
-	ctx, cancel := context.WithCancel(h.ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.engine.Run(ctx)
-	}()
+	stop := h.run()
 	deadline := time.Now().Add(20 * time.Second)
 	for h.count(t, "kind=component") < batchSize {
 		if time.Now().After(deadline) {
-			cancel()
+			stop()
 			t.Fatal("after 20 s, not one batch of components is visible")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	cancel()
-	<-done
+	stop()
 	seen := h.count(t, "kind=component")
 	if seen == n {
 		t.Fatal("the engine finished all 3,000 before it was stopped: nothing was left to give back")
@@ -63,20 +56,14 @@ func TestEngine_ReadyOnlyWhenAllIsVisible(t *testing.T) {
 		var once sync.Once
 		var h *harness
 		h = buildHarness(t, "delete", func() { once.Do(func() { seen <- h.svc.Len() }) }, file)
-		ctx, cancel := context.WithCancel(h.ctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			h.engine.Run(ctx)
-		}()
+		stop := h.run()
 		var got int
 		select {
 		case got = <-seen:
 		case <-time.After(20 * time.Second):
 			t.Errorf("round %d: no idle moment within 20 s", round)
 		}
-		cancel()
-		<-done
+		stop()
 		if want := n + 2; got != want { // the components, the group and the location
 			t.Fatalf("round %d: %d entities visible at the first idle moment, want %d", round, got, want)
 		}

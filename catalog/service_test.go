@@ -77,6 +77,17 @@ func buildHarness(t testing.TB, strategy string, onIdle func(), files ...string)
 	return &harness{svc: svc, engine: engine, store: st, ctx: ctx}
 }
 
+// run starts the engine as serve does; stop ends it and waits.
+func (h *harness) run() (stop func()) {
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.engine.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
+}
+
 func (h *harness) settle(t testing.TB) {
 	t.Helper()
 	if err := h.engine.Settle(h.ctx); err != nil {
