@@ -2,6 +2,8 @@ package parse
 
 import (
 	"bytes"
+	"runtime"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -18,37 +20,112 @@ import (
 // line), which YAML forbids anywhere else at the start of a line, even
 // inside quoted scalars.
 func Each(file string, data []byte, fn func(Document) error) error {
+	return Map(file, data, func(d Document) Document { return d }, fn)
+}
+
+// mapAhead is how many documents Map parses ahead of fn, at most.
+const mapAhead = 256
+
+// Map is Each with the documents parsed, and each turned into a T by conv,
+// on GOMAXPROCS goroutines ahead of fn: a large file is read on every
+// core. fn still sees the results one at a time, in file order. conv must
+// be safe for concurrent use.
+func Map[T any](file string, data []byte, conv func(Document) T, fn func(T) error) error {
 	if len(data) > MaxFileSize {
 		return errs.Input("%s: file is %d bytes, more than the limit of %d", file, len(data), MaxFileSize)
 	}
+	stop := make(chan struct{})
+	order := make(chan *part[T], mapAhead)
+	jobs := make(chan *part[T])
+	var workers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for p := range jobs {
+				p.read(file, conv)
+				close(p.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		for line := 0; len(data) > 0; {
+			chunk, rest := cutDocument(data)
+			p := &part[T]{chunk: chunk, line: line, done: make(chan struct{})}
+			// In order first, so the part fn waits for is always handed
+			// to a worker before the ones after it.
+			select {
+			case order <- p:
+			case <-stop:
+				return
+			}
+			select {
+			case jobs <- p:
+			case <-stop:
+				return
+			}
+			line += bytes.Count(chunk, []byte{'\n'})
+			data = rest
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range order { // let the cutter end
+		}
+		workers.Wait()
+	}()
 	var problems []errs.FieldError
-	line := 0
-	for len(data) > 0 {
-		chunk, rest := cutDocument(data)
-		docs, err := YAML(file, chunk)
-		for _, d := range docs {
-			shiftDocument(&d, line)
-			if err := fn(d); err != nil {
+	for p := range order {
+		<-p.done
+		for _, t := range p.out {
+			if err := fn(t); err != nil {
 				return err
 			}
 		}
-		if ve, ok := err.(*errs.ValidationError); ok {
-			for _, f := range ve.Fields {
-				if f.Line > 0 {
-					f.Line += line
-				}
-				problems = append(problems, f)
-			}
-		} else if err != nil {
-			return err
+		if p.err != nil {
+			return p.err
 		}
-		line += bytes.Count(chunk, []byte{'\n'})
-		data = rest
+		problems = append(problems, p.problems...)
 	}
 	if len(problems) > 0 {
 		return &errs.ValidationError{Fields: problems}
 	}
 	return nil
+}
+
+// part is one document of a file (or what YAML makes of the text between
+// two markers), read by a worker of Map.
+type part[T any] struct {
+	chunk    []byte
+	line     int // of the chunk's first line in the file, from 0
+	done     chan struct{}
+	out      []T
+	problems []errs.FieldError
+	err      error
+}
+
+// read parses the chunk, moves its documents and problems to their place
+// in the file, and converts the documents.
+func (p *part[T]) read(file string, conv func(Document) T) {
+	docs, err := YAML(file, p.chunk)
+	for _, d := range docs {
+		shiftDocument(&d, p.line)
+		p.out = append(p.out, conv(d))
+	}
+	p.chunk = nil
+	ve, ok := err.(*errs.ValidationError)
+	if !ok {
+		p.err = err
+		return
+	}
+	for _, f := range ve.Fields {
+		if f.Line > 0 {
+			f.Line += p.line
+		}
+		p.problems = append(p.problems, f)
+	}
 }
 
 // cutDocument splits off the first document: everything up to the next

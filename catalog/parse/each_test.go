@@ -2,6 +2,7 @@ package parse
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -45,5 +46,65 @@ func TestEach_ProblemsKeepFileLines(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "a,b" {
 		t.Fatalf("documents = %v", names)
+	}
+}
+
+// TestMap_KeepsFileOrder reads a file of many documents, with broken ones
+// among them, on every core: fn sees what YAML sees for the whole file, in
+// the same order and at the same lines.
+func TestMap_KeepsFileOrder(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for i := range 2000 {
+		if i%97 == 0 {
+			b.WriteString("- not an object\n---\n")
+		}
+		fmt.Fprintf(&b, "apiVersion: v1\nkind: A\nmetadata:\n  name: a%d\n---\n", i)
+	}
+	src := []byte(b.String())
+	whole, wholeErr := YAML("f.yaml", src)
+	type seen struct {
+		name string
+		line int
+	}
+	var got []seen
+	err := Map("f.yaml", src, func(d Document) seen { return seen{d.Entity.Name(), d.Line} }, func(s seen) error {
+		got = append(got, s)
+		return nil
+	})
+	if len(got) != len(whole) {
+		t.Fatalf("Map handed over %d documents, YAML read %d", len(got), len(whole))
+	}
+	for i, d := range whole {
+		if got[i] != (seen{d.Entity.Name(), d.Line}) {
+			t.Fatalf("document %d: Map %+v, YAML %s at line %d", i, got[i], d.Entity.Name(), d.Line)
+		}
+	}
+	var ve, wholeVE *errs.ValidationError
+	if !errors.As(err, &ve) || !errors.As(wholeErr, &wholeVE) || len(ve.Fields) != len(wholeVE.Fields) || len(ve.Fields) != 21 {
+		t.Fatalf("problems: Map %v, YAML %v; want 21 from both", err, wholeErr)
+	}
+	for i := range ve.Fields {
+		if ve.Fields[i].Line != wholeVE.Fields[i].Line {
+			t.Errorf("problem %d: Map line %d, YAML line %d", i, ve.Fields[i].Line, wholeVE.Fields[i].Line)
+		}
+	}
+}
+
+// TestMap_StopsAtAnError ends the reading at the error fn returns, with
+// documents still being parsed ahead.
+func TestMap_StopsAtAnError(t *testing.T) {
+	t.Parallel()
+	src := []byte(strings.Repeat("kind: A\nmetadata: {name: a}\n---\n", 5000))
+	stop := errors.New("stop")
+	n := 0
+	err := Map("f.yaml", src, func(d Document) Document { return d }, func(Document) error {
+		if n++; n == 10 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || n != 10 {
+		t.Fatalf("err %v after %d documents; want stop after 10", err, n)
 	}
 }

@@ -205,11 +205,10 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 	if err != nil {
 		return err
 	}
-	o.read = append(o.read, readFiles{typ: typ, origin: origin, files: files})
+	read := readFiles{typ: typ, origin: origin, files: files}
+	o.read = append(o.read, read)
 	for _, f := range files {
-		key := model.LocationRef(typ, f.Target)
-		err := parse.Each(f.Target, f.Data, func(d parse.Document) error {
-			c, p := e.child(d.Entity, d.KeyOrder(), key, origin, typ, f.Target)
+		err := e.eachChild(read, f, func(c store.Deferred, p *Problem) error {
 			if p != nil {
 				o.problems = append(o.problems, *p)
 				return nil
@@ -222,6 +221,21 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 		}
 	}
 	return nil
+}
+
+// eachChild turns the documents of one file into children, on every core
+// (parse.Map), and hands each to fn in file order with the problem that
+// kept it from being one, if any.
+func (e *Engine) eachChild(r readFiles, f File, fn func(store.Deferred, *Problem) error) error {
+	key := model.LocationRef(r.typ, f.Target)
+	type made struct {
+		child   store.Deferred
+		problem *Problem
+	}
+	return parse.Map(f.Target, f.Data, func(d parse.Document) made {
+		c, p := e.child(d.Entity, d.KeyOrder(), key, r.origin, r.typ, f.Target)
+		return made{c, p}
+	}, func(m made) error { return fn(m.child, m.problem) })
 }
 
 // addChild keeps a child; past lightAfter children it keeps no JSON.
@@ -249,9 +263,7 @@ func (e *Engine) bodies(o *outcome) iter.Seq[store.Deferred] {
 		stop := errors.New("stop")
 		for _, r := range read {
 			for _, f := range r.files {
-				key := model.LocationRef(r.typ, f.Target)
-				err := parse.Each(f.Target, f.Data, func(d parse.Document) error {
-					c, p := e.child(d.Entity, d.KeyOrder(), key, r.origin, r.typ, f.Target)
+				err := e.eachChild(r, f, func(c store.Deferred, p *Problem) error {
 					if p == nil && !yield(c) {
 						return stop
 					}
