@@ -78,6 +78,11 @@ func (v *Validator) Lifecycles() []string { return append([]string(nil), v.lifec
 // and then path, or nil when the entity is valid. doc.Node may be nil (an
 // entity that came as JSON); the errors then have no line and column.
 func (v *Validator) Validate(doc parse.Document) []errs.FieldError {
+	return v.validateCUE(doc)
+}
+
+// validateCUE checks an entity with CUE alone.
+func (v *Validator) validateCUE(doc parse.Document) []errs.FieldError {
 	in, err := v.acquire()
 	if err != nil {
 		return []errs.FieldError{{File: doc.File, Message: "validator unavailable: " + err.Error()}}
