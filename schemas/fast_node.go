@@ -115,21 +115,17 @@ func (a anyOf) accepts(x any) bool {
 	if k == cue.BottomKind {
 		return false
 	}
-	var candidates []node
+	candidates, accepted := 0, false
 	for _, alt := range a {
 		if alt.kinds&k != 0 {
-			candidates = append(candidates, alt.node)
+			candidates++
+			accepted = accepted || alt.node.accepts(x)
 		}
 	}
-	if k&(cue.StructKind|cue.ListKind) != 0 && len(candidates) != 1 {
+	if k&(cue.StructKind|cue.ListKind) != 0 && candidates != 1 {
 		return false
 	}
-	for _, n := range candidates {
-		if n.accepts(x) {
-			return true
-		}
-	}
-	return false
+	return accepted
 }
 
 // list is an open list, [...elem].

@@ -21,6 +21,10 @@ type object struct {
 	// regular ones, whose value CUE would otherwise have to supply.
 	present  []string
 	patterns []pattern
+	// unknownLabel is set when the compiler could not tell which keys
+	// some pattern matches; keys remembers which match the keys seen.
+	unknownLabel bool
+	keys         keyMatches
 	// open is set when every group allows any key, so that only declared
 	// fields need a look.
 	open   bool
@@ -106,11 +110,12 @@ func (g group) allows(k string) bool {
 // undeclared checks the value of an undeclared key against the patterns
 // that match the key, or, if none does, only that CUE can encode it.
 func (o *object) undeclared(k string, v any) bool {
-	for _, p := range o.patterns {
-		if p.label == nil {
-			return false
-		}
-		if p.label.accepts(k) && !p.value.accepts(v) {
+	bits, ok := o.matches(k)
+	if !ok {
+		return false
+	}
+	for i, p := range o.patterns {
+		if bits&(1<<i) != 0 && !p.value.accepts(v) {
 			return false
 		}
 	}
@@ -136,8 +141,12 @@ func (c *compiler) structure(v cue.Value, path string, depth int) (node, error) 
 			label := sel.Pattern()
 			p := pattern{value: c.node(it.Value(), path+sel.String(), depth+1)}
 			n, err := c.compile(label, path+sel.String(), depth+1)
+			if err == nil && len(o.patterns) == 64 {
+				err = errManyPatterns
+			}
 			if err != nil {
 				c.note(path+sel.String()+" label", err)
+				o.unknownLabel = true
 			} else {
 				p.label = n
 				if src := label.Source(); src != nil {

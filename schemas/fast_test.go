@@ -1,10 +1,12 @@
 package schemas
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -179,3 +181,34 @@ func TestChecker_Values(t *testing.T) {
 }
 
 func nan() float64 { zero := 0.0; return zero / zero }
+
+// TestChecker_KeyMemory checks that the memory of annotation keys stays
+// bounded and is safe for concurrent use; run it with -race.
+func TestChecker_KeyMemory(t *testing.T) {
+	t.Parallel()
+	v := compile(t, Options{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 1000 {
+				doc := typicalDoc(t, i)
+				doc.Entity.SetAnnotation(fmt.Sprintf("example.com/key-%d-%d", g, i), "v")
+				if i%10 == 0 {
+					doc.Entity.SetAnnotation(fmt.Sprintf("bad key %d", i), "v")
+				}
+				if got, want := v.fast.valid(doc.Entity), i%10 != 0; got != want {
+					t.Errorf("goroutine %d, entity %d: fast path = %v, want %v", g, i, got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	meta := v.fast.kinds[kindKey{"backstage.io/v1alpha1", "Component"}].(*object).fields["metadata"].node.(*object)
+	annotations := meta.fields["annotations"].node.(*object)
+	if n := len(annotations.keys.bits); n == 0 || n > maxKeys {
+		t.Errorf("%d keys remembered, want 1 to %d", n, maxKeys)
+	}
+}
