@@ -30,7 +30,7 @@ func newChecker(in *instance, opts Options) *checker {
 	if strings.TrimSpace(opts.Policy) != "" {
 		return c
 	}
-	comp := &compiler{}
+	comp := newCompiler()
 	for k, s := range in.kinds {
 		n := comp.node(s.value, k.apiVersion+" "+k.kind, 0)
 		if _, ok := n.(unknown); !ok {

@@ -24,6 +24,10 @@ const (
 // behind it.
 type compiler struct {
 	nodes int
+	// active holds the struct literals of the structs being compiled; one
+	// met again inside itself is a recursive definition, left to CUE.
+	active map[*ast.StructLit]bool
+	gaveUp bool
 	// regexps holds each pattern compiled once: the kinds share their
 	// formats, and sharing keeps the checker at about 300 KB, not 1.4 MB.
 	regexps map[string]*regexp.Regexp
@@ -32,8 +36,21 @@ type compiler struct {
 	fallbacks []string
 }
 
+func newCompiler() *compiler {
+	return &compiler{active: map[*ast.StructLit]bool{}}
+}
+
+// errTooLarge is noted only where the compiler first gives up.
+var errTooLarge = errors.New("schema too large or too deep")
+
 // note records a part left to CUE.
 func (c *compiler) note(path string, err error) {
+	if errors.Is(err, errTooLarge) {
+		if c.gaveUp {
+			return
+		}
+		c.gaveUp = true
+	}
 	c.fallbacks = append(c.fallbacks, path+": "+err.Error())
 }
 
@@ -52,7 +69,7 @@ func (c *compiler) node(v cue.Value, path string, depth int) node {
 func (c *compiler) compile(v cue.Value, path string, depth int) (node, error) {
 	c.nodes++
 	if c.nodes > maxNodes || depth > maxDepth {
-		return nil, errors.New("schema too large or too deep")
+		return nil, errTooLarge
 	}
 	switch v.IncompleteKind() {
 	case cue.StructKind:
@@ -65,10 +82,12 @@ func (c *compiler) compile(v cue.Value, path string, depth int) (node, error) {
 
 // list compiles an open list, [...X]: each of its conjuncts must be a list
 // literal that holds nothing but "...", so that only the element schema,
-// the value at cue.AnyIndex, constrains the data.
+// the value at cue.AnyIndex, constrains the data. Without any X, as in
+// [...], the elements may be anything.
 func (c *compiler) list(v cue.Value, path string, depth int) (node, error) {
+	typed := false
 	for _, x := range conjuncts(v, depth) {
-		for {
+		for hops := 0; ; hops++ {
 			op, _ := x.Expr()
 			if op != cue.SelectorOp {
 				break
@@ -77,15 +96,23 @@ func (c *compiler) list(v cue.Value, path string, depth int) (node, error) {
 			if err != nil {
 				return nil, err
 			}
+			if hops == maxDepth {
+				return nil, errTooLarge
+			}
 			x = target
 		}
 		lit, ok := source(x).(*ast.ListLit)
 		if !ok || len(lit.Elts) != 1 {
 			return nil, errors.New("list that is not [...X]")
 		}
-		if _, ok := lit.Elts[0].(*ast.Ellipsis); !ok {
+		ellipsis, ok := lit.Elts[0].(*ast.Ellipsis)
+		if !ok {
 			return nil, errors.New("list that is not [...X]")
 		}
+		typed = typed || ellipsis.Type != nil
+	}
+	if !typed {
+		return list{elem: top{}}, nil
 	}
 	elem := v.LookupPath(cue.MakePath(cue.AnyIndex))
 	if !elem.Exists() {

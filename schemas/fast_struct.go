@@ -128,6 +128,15 @@ func (c *compiler) structure(v cue.Value, path string, depth int) (node, error) 
 	if err != nil {
 		return nil, err
 	}
+	for _, lit := range groups {
+		if c.active[lit] {
+			return nil, errors.New("recursive definition")
+		}
+	}
+	for _, lit := range groups {
+		c.active[lit] = true
+		defer delete(c.active, lit)
+	}
 	o := &object{fields: map[string]field{}}
 	it, err := v.Fields(cue.Optional(true), cue.Patterns(true))
 	if err != nil {
