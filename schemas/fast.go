@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -25,11 +26,20 @@ type checker struct {
 // one of its top-level fields, such as kind, refers to the entity itself;
 // the rule that keeps compiled constraints independent of the data (see
 // independent) would not hold for its source.
-func newChecker(in *instance, opts Options) *checker {
-	c := &checker{kinds: map[kindKey]node{}}
+//
+// The compiler reads CUE's values through API calls whose behaviour on
+// unusual schemas is not all documented; should one panic, the checker
+// knows nothing rather than Compile failing, and fallbacks says why.
+func newChecker(in *instance, opts Options) (c *checker) {
+	c = &checker{kinds: map[kindKey]node{}}
 	if strings.TrimSpace(opts.Policy) != "" {
 		return c
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			c = &checker{kinds: map[kindKey]node{}, fallbacks: []string{fmt.Sprintf("compiler panicked: %v", r)}}
+		}
+	}()
 	comp := newCompiler()
 	for k, s := range in.kinds {
 		n := comp.node(s.value, k.apiVersion+" "+k.kind, 0)

@@ -3,6 +3,7 @@ package schemas
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 
@@ -315,10 +316,14 @@ func resolve(v cue.Value) (cue.Value, error) {
 
 // source returns the expression v was written as, without the field or
 // alias around it, or nil when v has none (such as a conjunction of
-// several fields).
+// several fields, or a struct CUE made up). Some CUE nodes return a typed
+// nil pointer for no source, and every ast.Node is a pointer.
 func source(v cue.Value) ast.Node {
 	n := v.Source()
 	for {
+		if n == nil || reflect.ValueOf(n).IsNil() {
+			return nil
+		}
 		switch x := n.(type) {
 		case *ast.Field:
 			n = x.Value
