@@ -34,17 +34,20 @@
 // own: it is read from the evaluated schemas with the cue API (fields and
 // whether they are required, pattern constraints, list elements, and
 // constraints taken apart with Value.Expr: types, =~, !~, !=, literals,
-// disjunctions, and net.AbsURL, run with the function CUE calls).
+// disjunctions, and net.AbsURL, run with the function CUE calls). A typical
+// Component takes about 5 µs on the fast path.
 //
 // It must never call valid what CUE rejects, so it leaves to CUE whatever it
 // does not fully understand: the error(...) values of the label and
 // annotation key rules, a constraint that refers to a field inside the
 // schema (such as the template origin annotations, which refer to each
-// other), comprehensions, embeddings, numeric constraints, invalid UTF-8,
-// and any entity when Options.Policy is set. A key is allowed only if every
-// struct literal the struct was unified from allows it, which is never more
-// than CUE allows. TestChecker_Sound and FuzzChecker hold the checker to CUE's
-// verdicts, and TestChecker_Fallbacks lists what it leaves to CUE.
+// other), comprehensions, embeddings, recursive definitions, numeric
+// constraints, invalid UTF-8, and any entity when Options.Policy is set. A
+// key is allowed only if every struct literal the struct was unified from
+// allows it, which is never more than CUE allows. TestChecker_Sound and FuzzChecker hold the checker to CUE's
+// verdicts on entities, TestCompiler_Constructs on CUE constructs the
+// schemas do not use yet, and TestChecker_Fallbacks lists what it leaves to
+// CUE.
 //
 // # Concurrency and cost
 //
