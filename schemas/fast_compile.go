@@ -133,7 +133,9 @@ func (c *compiler) expr(v cue.Value, path string, depth int) (node, error) {
 			return nil, err
 		}
 	case op == cue.AndOp:
-		// The conjuncts of a field; each is checked on its own.
+		// The conjuncts of a field, each checked on its own below; their
+		// value, even a concrete one, says nothing until they are.
+		return c.all(args, path, depth)
 	case !concreteScalar(v):
 		// Only a value filled in from Go, such as Options.Lifecycles,
 		// has no source.
@@ -144,15 +146,7 @@ func (c *compiler) expr(v cue.Value, path string, depth int) (node, error) {
 	}
 	switch op {
 	case cue.AndOp:
-		all := make(allOf, 0, len(args))
-		for _, a := range args {
-			n, err := c.compile(a, path, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, n)
-		}
-		return all, nil
+		return c.all(args, path, depth)
 	case cue.OrOp:
 		alts := make(anyOf, 0, len(args))
 		for _, a := range args {
@@ -188,6 +182,19 @@ func (c *compiler) expr(v cue.Value, path string, depth int) (node, error) {
 		return basicType(v)
 	}
 	return nil, fmt.Errorf("operator %s", op)
+}
+
+// all compiles a conjunction; each operand must compile.
+func (c *compiler) all(args []cue.Value, path string, depth int) (node, error) {
+	all := make(allOf, 0, len(args))
+	for _, a := range args {
+		n, err := c.compile(a, path, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, n)
+	}
+	return all, nil
 }
 
 // regexp compiles a pattern as CUE does, with Go's regexp package.

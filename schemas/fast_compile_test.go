@@ -70,6 +70,8 @@ func TestCompiler_Constructs(t *testing.T) {
 		{"recursive definition, recursion", `#A: {c?: [...#A], n?: string}`, map[string]any{"c": []any{map[string]any{"n": "x"}}}, false},
 		{"doubly recursive definition", `#A: {a?: #A, b?: #A, n?: string}`, map[string]any{"n": "x"}, true},
 		{"non-concrete hidden field", `#A: {a?: _h}, _h: =~"^h"`, map[string]any{"a": "hh"}, true},
+		{"sibling reference among conjuncts", `#A: #B & #C, #B: {a?: "x", b?: string}, #C: {a?: "x", b?: a}`, map[string]any{"b": "x"}, false},
+		{"sibling reference among conjuncts, present", `#A: #B & #C, #B: {a!: "x", b?: string}, #C: {a!: "x", b?: a}`, map[string]any{"a": "x", "b": "x"}, false},
 		{"conflicting conjuncts", `#A: {a?: "x"} & {a?: "y"}`, map[string]any{"a": "x"}, false},
 	}
 	ctx := cuecontext.New()

@@ -105,6 +105,11 @@ func TestChecker_Options(t *testing.T) {
 		t.Error("lifecycle ga did not pass the fast path with lifecycles alpha and ga")
 	}
 
+	v = compile(t, Options{Lifecycles: []string{"ga"}})
+	if v.fast.valid(production.Entity) || !v.fast.valid(ga.Entity) {
+		t.Error("with the one lifecycle ga, the fast path does not take exactly ga")
+	}
+
 	v = compile(t, Options{Policy: "metadata: description!: #NonBlank"})
 	if v.fast.valid(typicalDoc(t, 1).Entity) {
 		t.Error("an entity passed the fast path with a policy")
