@@ -38,7 +38,10 @@ func (e *Engine) checkCatalog(ctx context.Context, outcomes []*outcome) error {
 	for _, o := range outcomes {
 		if !o.fatal() {
 			o.checkChildren(known)
-			o.checkOwners(known)
+			o.checkOwners(func(ref string) bool {
+				_, ok := known[ref]
+				return ok
+			})
 		}
 	}
 	return nil
@@ -58,19 +61,26 @@ func (o *outcome) checkChildren(known map[string]store.RefInfo) {
 		kept = append(kept, c)
 	}
 	o.children = kept
+	if o.light {
+		o.fresh = make(map[string]bool, len(kept))
+		for _, c := range kept {
+			_, stored := known[c.Ref]
+			o.fresh[c.Ref] = !stored
+		}
+	}
 }
 
-func (o *outcome) checkOwners(known map[string]store.RefInfo) {
+func (o *outcome) checkOwners(exists func(ref string) bool) {
 	for _, r := range o.relations {
 		if r.Type != "ownedBy" {
 			continue
 		}
 		kind := r.Target[:strings.IndexByte(r.Target, ':')]
-		_, exists := known[r.Target]
-		if (kind == "group" || kind == "user") && exists {
+		found := exists(r.Target)
+		if (kind == "group" || kind == "user") && found {
 			continue
 		}
-		if !exists {
+		if !found {
 			o.awaited = append(o.awaited, r.Target)
 		}
 		o.problems = append(o.problems, Problem{

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -239,12 +240,19 @@ func (e *Engine) ProcessDue(ctx context.Context) (int, error) {
 // claim takes a batch of due entities; nil when nothing is due.
 func (e *Engine) claim(ctx context.Context) (*batch, error) {
 	now := time.Now()
-	jitter := time.Duration(rand.Int64N(int64(e.opts.Interval)/2 + 1))
-	claimed, err := e.store.ClaimDue(ctx, now, now.Add(e.opts.Interval+jitter), batchSize)
+	claimed, err := e.store.ClaimDue(ctx, now, e.nextUpdate(now), batchSize)
 	if err != nil || len(claimed) == 0 {
 		return nil, err
 	}
 	return &batch{now: now, claimed: claimed, full: len(claimed) == batchSize}, nil
+}
+
+// nextUpdate is when an entity processed at now is due again: after the
+// processing interval and a random part of half of it, so a catalog
+// ingested at once is not reprocessed at once.
+func (e *Engine) nextUpdate(now time.Time) time.Time {
+	jitter := time.Duration(rand.Int64N(int64(e.opts.Interval)/2 + 1))
+	return now.Add(e.opts.Interval + jitter)
 }
 
 // prepare processes a claimed batch: validation, relations, the checks
@@ -257,7 +265,7 @@ func (e *Engine) prepare(ctx context.Context, b *batch) error {
 		return err
 	}
 	for _, o := range outcomes {
-		if r, changed := e.result(o); changed {
+		if r, changed := e.result(ctx, o); changed {
 			b.results = append(b.results, r)
 		}
 	}
@@ -275,7 +283,9 @@ func (e *Engine) write(ctx context.Context, b *batch) (int, error) {
 		return len(b.claimed), nil
 	}
 	var restitchAfter time.Duration
-	if b.full {
+	if b.full || slices.ContainsFunc(b.results, func(r store.Result) bool { return r.Bodies != nil }) {
+		// Full batches, or a large location whose new children are
+		// stored processed (bulk): a large catalog is flowing in.
 		restitchAfter = restitchHold
 		e.holding.Store(true)
 	}
@@ -353,7 +363,7 @@ func (e *Engine) endHold(ctx context.Context, now time.Time) {
 
 // result turns an outcome into a store result; changed is false when
 // its hash equals the stored one, so nothing needs writing.
-func (e *Engine) result(o *outcome) (store.Result, bool) {
+func (e *Engine) result(ctx context.Context, o *outcome) (store.Result, bool) {
 	r := store.Result{EntityID: o.claimed.EntityID, Ref: o.claimed.EntityRef}
 	var errJSON []byte
 	if len(o.problems) > 0 {
@@ -368,7 +378,7 @@ func (e *Engine) result(o *outcome) (store.Result, bool) {
 		r.Relations = o.relations
 		r.Awaited = o.awaited
 		r.Children = o.children
-		r.Bodies = e.bodies(o)
+		r.Bodies = e.bodies(ctx, o)
 		r.ChildrenOK = o.isLoc
 		for _, c := range o.children {
 			kids = append(kids, c.Hash...)

@@ -45,6 +45,9 @@ type outcome struct {
 	// read is what the location read, in order, to yield the children
 	// again with their JSON.
 	read []readFiles
+	// fresh holds the refs of a light outcome's children, true for those
+	// not stored yet (see bulk).
+	fresh map[string]bool
 }
 
 // readFiles is the files read from one target of a location.
@@ -208,7 +211,7 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 	read := readFiles{typ: typ, origin: origin, files: files}
 	o.read = append(o.read, read)
 	for _, f := range files {
-		err := e.eachChild(read, f, func(c store.Deferred, p *Problem) error {
+		err := e.eachChild(read, f, nil, func(c store.Deferred, p *Problem) error {
 			if p != nil {
 				o.problems = append(o.problems, *p)
 				return nil
@@ -225,8 +228,9 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 
 // eachChild turns the documents of one file into children, on every core
 // (parse.Map), and hands each to fn in file order with the problem that
-// kept it from being one, if any.
-func (e *Engine) eachChild(r readFiles, f File, fn func(store.Deferred, *Problem) error) error {
+// kept it from being one, if any. prep, when not nil, is called on each
+// child there too.
+func (e *Engine) eachChild(r readFiles, f File, prep func(*store.Deferred), fn func(store.Deferred, *Problem) error) error {
 	key := model.LocationRef(r.typ, f.Target)
 	type made struct {
 		child   store.Deferred
@@ -234,6 +238,9 @@ func (e *Engine) eachChild(r readFiles, f File, fn func(store.Deferred, *Problem
 	}
 	return parse.Map(f.Target, f.Data, func(d parse.Document) made {
 		c, p := e.child(d.Entity, d.KeyOrder(), key, r.origin, r.typ, f.Target)
+		if p == nil && prep != nil {
+			prep(&c)
+		}
 		return made{c, p}
 	}, func(m made) error { return fn(m.child, m.problem) })
 }
@@ -253,17 +260,19 @@ func (o *outcome) addChild(c store.Deferred) {
 }
 
 // bodies yields the children again, with their JSON, in the order they
-// were read; nil when the outcome kept every child's JSON.
-func (e *Engine) bodies(o *outcome) iter.Seq[store.Deferred] {
+// were read, the new ones already processed (bulk); nil when the outcome
+// kept every child's JSON.
+func (e *Engine) bodies(ctx context.Context, o *outcome) iter.Seq[store.Deferred] {
 	if !o.light {
 		return nil
 	}
 	read := o.read
+	b := e.newBulk(ctx, o)
 	return func(yield func(store.Deferred) bool) {
 		stop := errors.New("stop")
 		for _, r := range read {
 			for _, f := range r.files {
-				err := e.eachChild(r, f, func(c store.Deferred, p *Problem) error {
+				err := e.eachChild(r, f, b.prepare, func(c store.Deferred, p *Problem) error {
 					if p == nil && !yield(c) {
 						return stop
 					}

@@ -34,7 +34,7 @@ func TestWriteResults_AwaitedRefThatAppearedMeanwhileMakesTheEntityDue(t *testin
 	// Meanwhile group x appears; group y does not.
 	owner := Deferred{Ref: "group:default/x", Entity: []byte(`{}`), Hash: "h", LocationKey: loc}
 	if err := s.InTx(ctx, func(tx *Store) error {
-		_, _, err := tx.upsertDeferred(ctx, []Deferred{owner}, now)
+		_, err := tx.upsertDeferred(ctx, []Deferred{owner}, now)
 		return err
 	}); err != nil {
 		t.Fatal(err)

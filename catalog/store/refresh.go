@@ -19,6 +19,26 @@ type Deferred struct {
 	Entity      []byte // unprocessed entity JSON
 	Hash        string // hash of Entity, to skip unchanged writes
 	LocationKey string // "type:target" of the file it came from
+	// Prepared, when set, is Entity already processed, as it was read
+	// (bulk processing of a large location): a new row is stored with it,
+	// marked for stitching, and not due before Prepared.Due. A row that
+	// exists ignores it.
+	Prepared *Prepared
+}
+
+// Prepared is the processing result of a Deferred made before it was
+// stored. Result.EntityID is set when the row is inserted.
+type Prepared struct {
+	Result Result
+	Due    time.Time
+}
+
+// upserted is what upsertDeferred did: the refs it accepted, those another
+// location owns, and the results of the rows it inserted already
+// processed (Deferred.Prepared), whose relations are still to write.
+type upserted struct {
+	accepted, conflicts []string
+	prepared            []Result
 }
 
 // Claimed is a refresh state row taken for processing.
@@ -100,25 +120,22 @@ FROM refresh_state WHERE entity_ref IN ?`, chunk).Scan(&rows).Error
 
 // upsertDeferred inserts new entities and updates changed ones that the
 // same location key owns. Rows owned by another location key are left
-// alone: the first location keeps the entity. It returns the refs it
-// accepted and the refs that conflicted. Items are written 500 at a time,
-// so a location of 100,000 entities never has all their statement
+// alone: the first location keeps the entity. Items are written 500 at a
+// time, so a location of 100,000 entities never has all their statement
 // arguments in memory at once.
-func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.Time) (accepted, conflicts []string, err error) {
+func (s *Store) upsertDeferred(ctx context.Context, items []Deferred, now time.Time) (upserted, error) {
 	unique := uniqueDeferred(items)
 	// In ref order, the inserts into each entity_ref index walk it from
 	// one end to the other, each of its pages read once per chunk.
 	slices.SortFunc(unique, func(a, b Deferred) int { return strings.Compare(a.Ref, b.Ref) })
-	err = inChunks(unique, func(chunk []Deferred) error {
-		a, c, err := s.upsertChunk(ctx, chunk, now.UnixMilli())
-		accepted = append(accepted, a...)
-		conflicts = append(conflicts, c...)
-		return err
+	var out upserted
+	err := inChunks(unique, func(chunk []Deferred) error {
+		return s.upsertChunk(ctx, chunk, now.UnixMilli(), &out)
 	})
 	if err != nil {
-		return nil, nil, err
+		return upserted{}, err
 	}
-	return accepted, conflicts, nil
+	return out, nil
 }
 
 // uniqueDeferred keeps the first item of each ref.
@@ -144,10 +161,14 @@ const childTx = 5000
 // from the location, so a child is never without the reference that keeps
 // it from being deleted as an orphan (by this or another replica).
 // WriteResults then drops the references the location no longer emits.
+// Children stored already processed (Deferred.Prepared) have their
+// relations written in the same transaction; the entities at the other
+// ends are marked for stitching restitchAfter from now (see WriteResults).
 // bodies, when not nil, yields the children with their Entity, in the
 // order of items, which then carry only ref and hash; it may yield more
 // (duplicates, conflicts), and only what items name is written.
-func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, bodies iter.Seq[Deferred], now time.Time) (accepted, conflicts []string, err error) {
+func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, bodies iter.Seq[Deferred], restitchAfter time.Duration) (accepted, conflicts []string, err error) {
+	now := time.Now()
 	items = uniqueDeferred(items)
 	if bodies == nil {
 		bodies = slices.Values(items)
@@ -194,13 +215,16 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 	}()
 	for chunk := range chunks {
 		err := s.InTx(ctx, func(tx *Store) error {
-			a, c, err := tx.upsertDeferred(ctx, chunk, now)
+			up, err := tx.upsertDeferred(ctx, chunk, now)
 			if err != nil {
 				return err
 			}
-			accepted = append(accepted, a...)
-			conflicts = append(conflicts, c...)
-			return tx.addReferences(ctx, sourceRef, a)
+			accepted = append(accepted, up.accepted...)
+			conflicts = append(conflicts, up.conflicts...)
+			if err := tx.addReferences(ctx, sourceRef, up.accepted); err != nil {
+				return err
+			}
+			return tx.writePrepared(ctx, up.prepared, restitchAfter)
 		})
 		if err != nil {
 			return nil, nil, err
@@ -257,8 +281,9 @@ func (s *Store) deleteReferences(ctx context.Context, sourceRef string, targets 
 	})
 }
 
-// upsertChunk is upsertDeferred for at most 500 items with distinct refs.
-func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64) (accepted, conflicts []string, err error) {
+// upsertChunk is upsertDeferred for at most 500 items with distinct refs;
+// it adds what it did to out.
+func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out *upserted) error {
 	refs := make([]string, len(items))
 	for i, d := range items {
 		refs[i] = d.Ref
@@ -269,13 +294,13 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64) (ac
 		UnprocessedHash string
 	}
 	if err := s.q(ctx).Raw("SELECT entity_ref, location_key, unprocessed_hash FROM refresh_state WHERE entity_ref IN ?", padIn(refs)).Scan(&rows).Error; err != nil {
-		return nil, nil, translate(err)
+		return translate(err)
 	}
 	have := make(map[string]int, len(rows))
 	for i, r := range rows {
 		have[r.EntityRef] = i
 	}
-	var inserts, queued [][]any
+	var inserts, queued, processed, processedQueued [][]any
 	var fresh, due []string
 	for _, d := range items {
 		i, ok := have[d.Ref]
@@ -290,39 +315,56 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64) (ac
 			// entities by arrival, which a page in uid order walks past
 			// cheaply (query.viewIter.nextIn).
 			id := uuid.Must(uuid.NewV7()).String()
+			fresh = append(fresh, d.Ref)
+			if p := d.Prepared; p != nil && p.Result.Processed != nil {
+				r := p.Result
+				r.EntityID = id
+				processed = append(processed, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms, string(r.Processed), r.Hash, r.Errors})
+				processedQueued = append(processedQueued, []any{id, d.Ref, p.Due.UnixMilli(), ms})
+				out.prepared = append(out.prepared, r)
+				break
+			}
 			inserts = append(inserts, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms})
 			queued = append(queued, []any{id, d.Ref, ms})
-			fresh = append(fresh, d.Ref)
 		case rows[i].LocationKey != nil && *rows[i].LocationKey != "" && *rows[i].LocationKey != d.LocationKey:
-			conflicts = append(conflicts, d.Ref)
+			out.conflicts = append(out.conflicts, d.Ref)
 			continue
 		case rows[i].UnprocessedHash != d.Hash:
 			err := s.q(ctx).Exec(`UPDATE refresh_state SET unprocessed_entity = ?, unprocessed_hash = ?, location_key = ?, last_discovery_at = ? WHERE entity_ref = ?`,
 				string(d.Entity), d.Hash, d.LocationKey, ms, d.Ref).Error
 			if err != nil {
-				return nil, nil, translate(err)
+				return translate(err)
 			}
 			due = append(due, d.Ref)
 		}
-		accepted = append(accepted, d.Ref)
+		out.accepted = append(out.accepted, d.Ref)
 	}
-	if err := s.insertRows(ctx, "INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, location_key, last_discovery_at)", 6, inserts); err != nil {
-		return nil, nil, err
+	const state = "INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, unprocessed_hash, location_key, last_discovery_at"
+	if err := s.insertRows(ctx, state+")", 6, inserts); err != nil {
+		return err
+	}
+	if err := s.insertRows(ctx, state+", processed_entity, result_hash, errors)", 9, processed); err != nil {
+		return err
 	}
 	if err := s.insertRows(ctx, "INSERT INTO refresh_queue (entity_id, entity_ref, next_update_at)", 3, queued); err != nil {
-		return nil, nil, err
+		return err
+	}
+	// A row stored processed is stitched now, and processed again when
+	// its interval has passed.
+	if err := s.insertRows(ctx, "INSERT INTO refresh_queue (entity_id, entity_ref, next_update_at, next_stitch_at)", 4, processedQueued); err != nil {
+		return err
 	}
 	if err := s.ScheduleRefresh(ctx, due); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if len(fresh) == 0 {
-		return accepted, conflicts, nil
+		return nil
 	}
 	// Entities that named a ref which did not exist yet (a dangling owner,
 	// say) are reprocessed now that it does.
-	err = s.q(ctx).Exec(`UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN
+	err := s.q(ctx).Exec(`UPDATE refresh_queue SET next_update_at = ? WHERE entity_id IN
 (SELECT entity_id FROM awaited_refs WHERE target_entity_ref IN ?)`, ms, padIn(fresh)).Error
-	return accepted, conflicts, translate(err)
+	return translate(err)
 }
 
 // replaceReferences makes targets the complete set of entities that the
@@ -351,12 +393,12 @@ func (s *Store) replaceReferences(ctx context.Context, sourceKey, sourceRef stri
 // emits become orphans. It returns the refs that another location owns.
 func (s *Store) ReplaceProviderEntities(ctx context.Context, sourceKey string, items []Deferred) (conflicts []string, err error) {
 	err = s.InTx(ctx, func(tx *Store) error {
-		accepted, c, err := tx.upsertDeferred(ctx, items, time.Now())
+		up, err := tx.upsertDeferred(ctx, items, time.Now())
 		if err != nil {
 			return err
 		}
-		conflicts = c
-		return tx.replaceReferences(ctx, sourceKey, "", accepted)
+		conflicts = up.conflicts
+		return tx.replaceReferences(ctx, sourceKey, "", up.accepted)
 	})
 	return conflicts, err
 }

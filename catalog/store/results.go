@@ -57,7 +57,7 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		if r.Processed == nil || !r.ChildrenOK || (len(r.Children) <= childTx && r.Bodies == nil) {
 			continue
 		}
-		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, r.Bodies, time.Now())
+		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, r.Bodies, restitchAfter)
 		if err != nil {
 			return nil, err
 		}
@@ -92,27 +92,11 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		}); err != nil {
 			return err
 		}
-		var rels [][]any
-		for _, r := range results {
-			if r.Processed == nil {
-				continue
-			}
-			for _, rel := range r.Relations {
-				own := 1
-				if rel.Source != r.Ref {
-					own = 0
-					related = append(related, rel.Source)
-				}
-				rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target, own})
-			}
-		}
-		// In source order, the rows' inserts into the source index walk it
-		// from one end to the other, each of its pages read once. Only rows
-		// whose source is another entity go into it (source_is_origin 0).
-		slices.SortFunc(rels, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
-		if err := tx.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref, source_is_origin)", 5, rels); err != nil {
+		others, err := tx.insertRelations(ctx, results)
+		if err != nil {
 			return err
 		}
+		related = append(related, others...)
 		if err := tx.replaceAwaited(ctx, ok, results, now); err != nil {
 			return err
 		}
@@ -126,14 +110,17 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 				}
 				continue
 			}
-			accepted, c, err := tx.upsertDeferred(ctx, r.Children, now)
+			up, err := tx.upsertDeferred(ctx, r.Children, now)
 			if err != nil {
 				return err
 			}
-			if len(c) > 0 {
-				conflicts[r.Ref] = c
+			if len(up.conflicts) > 0 {
+				conflicts[r.Ref] = up.conflicts
 			}
-			if err := tx.replaceReferences(ctx, "", r.Ref, accepted); err != nil {
+			if err := tx.replaceReferences(ctx, "", r.Ref, up.accepted); err != nil {
+				return err
+			}
+			if err := tx.writePrepared(ctx, up.prepared, restitchAfter); err != nil {
 				return err
 			}
 		}
@@ -146,6 +133,52 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		return tx.markStitchBy(ctx, related, now.Add(restitchAfter))
 	})
 	return conflicts, err
+}
+
+// insertRelations stores the relations of the processed results, whose
+// entities have none stored, and returns the refs at their other ends.
+func (s *Store) insertRelations(ctx context.Context, results []Result) (related []string, err error) {
+	var rels [][]any
+	for _, r := range results {
+		if r.Processed == nil {
+			continue
+		}
+		for _, rel := range r.Relations {
+			own := 1
+			if rel.Source != r.Ref {
+				own = 0
+				related = append(related, rel.Source)
+			}
+			rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target, own})
+		}
+	}
+	// In source order, the rows' inserts into the source index walk it
+	// from one end to the other, each of its pages read once. Only rows
+	// whose source is another entity go into it (source_is_origin 0).
+	slices.SortFunc(rels, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
+	return related, s.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref, source_is_origin)", 5, rels)
+}
+
+// writePrepared stores the relations and awaited refs of the rows that
+// upsertDeferred inserted already processed, and marks the entities at the
+// other ends of their relations for stitching restitchAfter from now.
+func (s *Store) writePrepared(ctx context.Context, results []Result, restitchAfter time.Duration) error {
+	if len(results) == 0 {
+		return nil
+	}
+	now := time.Now()
+	related, err := s.insertRelations(ctx, results)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(results))
+	for i, r := range results {
+		ids[i] = r.EntityID
+	}
+	if err := s.replaceAwaited(ctx, ids, results, now); err != nil {
+		return err
+	}
+	return s.markStitchBy(ctx, related, now.Add(restitchAfter))
 }
 
 // replaceAwaited replaces the awaited refs of the processed entities ids

@@ -20,7 +20,7 @@ func TestMarkStitchBy_KeepsTheEarliestMark(t *testing.T) {
 	for i, r := range refs {
 		items[i] = Deferred{Ref: r, Entity: []byte(`{}`), Hash: "h", LocationKey: "file:/catalog.yaml"}
 	}
-	if _, _, err := s.upsertDeferred(ctx, items, start); err != nil {
+	if _, err := s.upsertDeferred(ctx, items, start); err != nil {
 		t.Fatal(err)
 	}
 	mark := func(ref string) int64 {

@@ -18,7 +18,7 @@ func TestInTx_EndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	item := Deferred{Ref: "component:default/a", Entity: []byte(`{}`), Hash: "h", LocationKey: "file:/catalog.yaml"}
 	err := s.InTx(ctx, func(tx *Store) error {
-		if _, _, err := tx.upsertDeferred(ctx, []Deferred{item}, time.Now()); err != nil {
+		if _, err := tx.upsertDeferred(ctx, []Deferred{item}, time.Now()); err != nil {
 			return err
 		}
 		cancel()

@@ -1,0 +1,80 @@
+package processing
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stackyard/stackyard/catalog/store"
+)
+
+// bulk processes the new children of a large location while they are
+// read again to be written (see bodies). A location with more than
+// lightAfter children is read twice: once to learn its children, and once,
+// a transaction at a time, as they are stored. On that second read each
+// new child that is not a Location is processed on the parse workers, as
+// processOne would process it once stored, and is stored already processed
+// (store.Prepared). Each row is then written once, instead of being
+// stored, claimed, read back and written again: at 100,000 entities that
+// was most of what held SQLite's write lock.
+//
+// A child that already exists, changed or not, takes the usual way, and
+// so does one whose owner could not be looked up.
+type bulk struct {
+	e   *Engine
+	ctx context.Context
+	// children are the location's children: true for those not stored
+	// when the location was processed.
+	children map[string]bool
+	mu       sync.Mutex
+	others   map[string]bool // other refs looked up: whether they exist
+}
+
+func (e *Engine) newBulk(ctx context.Context, o *outcome) *bulk {
+	return &bulk{e: e, ctx: ctx, children: o.fresh, others: map[string]bool{}}
+}
+
+// prepare processes c if it is new, and sets c.Prepared.
+func (b *bulk) prepare(c *store.Deferred) {
+	if !b.children[c.Ref] || strings.HasPrefix(c.Ref, "location:") {
+		return
+	}
+	o := b.e.process(b.ctx, store.Claimed{EntityRef: c.Ref, Unprocessed: c.Entity}, false)
+	if !o.fatal() {
+		for _, r := range o.relations {
+			if r.Type != "ownedBy" {
+				continue
+			}
+			if _, err := b.exists(r.Target); err != nil {
+				return
+			}
+		}
+		o.checkOwners(func(ref string) bool {
+			ok, _ := b.exists(ref)
+			return ok
+		})
+	}
+	r, _ := b.e.result(b.ctx, o)
+	c.Prepared = &store.Prepared{Result: r, Due: b.e.nextUpdate(time.Now())}
+}
+
+// exists reports whether an entity ref exists: one of the location's
+// children, or stored.
+func (b *bulk) exists(ref string) (bool, error) {
+	if _, ok := b.children[ref]; ok {
+		return true, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ok, seen := b.others[ref]; seen {
+		return ok, nil
+	}
+	known, err := b.e.store.LookupRefs(b.ctx, []string{ref})
+	if err != nil {
+		return false, err
+	}
+	_, ok := known[ref]
+	b.others[ref] = ok
+	return ok, nil
+}
