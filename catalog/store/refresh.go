@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/stackyard/stackyard/internal/memtrim"
 )
 
 // Deferred is an entity waiting to be processed, as emitted by a provider
@@ -154,7 +156,7 @@ func uniqueDeferred(items []Deferred) []Deferred {
 // childTx is how many children of one location are written per
 // transaction. SQLite holds the pages a transaction wrote in memory until
 // it commits: one transaction of 100,000 children held about 200 MB.
-const childTx = 5000
+const childTx = 2500
 
 // writeChildren stores the children of a location that emits more than
 // childTx, one transaction per childTx children, each with the references
@@ -226,6 +228,7 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 			}
 			return tx.writePrepared(ctx, up.prepared, restitchAfter)
 		})
+		memtrim.Trim()
 		if err != nil {
 			return nil, nil, err
 		}
