@@ -97,6 +97,9 @@ func (e *Engine) process(ctx context.Context, c store.Claimed, keepBodies bool) 
 	if strings.EqualFold(ent.Kind(), "Location") {
 		o.isLoc = true
 		e.readLocation(ctx, o)
+		if o.light {
+			e.dropFiles(o)
+		}
 	}
 	return o
 }
@@ -272,6 +275,14 @@ func (e *Engine) bodies(ctx context.Context, o *outcome) iter.Seq[store.Deferred
 		stop := errors.New("stop")
 		for _, r := range read {
 			for _, f := range r.files {
+				if f.Data == nil {
+					data, err := e.readers[r.typ].(againReader).ReadAgain(ctx, f.Target)
+					if err != nil {
+						e.log.Warn("read location file again", "target", f.Target, "err", err)
+						return
+					}
+					f.Data = data
+				}
 				err := e.eachChild(r, f, b.prepare, func(c store.Deferred, p *Problem) error {
 					if p == nil && !yield(c) {
 						return stop
@@ -283,6 +294,30 @@ func (e *Engine) bodies(ctx context.Context, o *outcome) iter.Seq[store.Deferred
 				}
 			}
 		}
+	}
+}
+
+// againReader is a Reader that reads one of its files again cheaply: a
+// local file.
+type againReader interface {
+	ReadAgain(ctx context.Context, target string) ([]byte, error)
+}
+
+// dropFiles lets go of the bytes of the files a light outcome read, when
+// their reader can read them again: bodies then reads each file again as
+// it comes to it, and 100,000 children (a 40 MB file) are written without
+// the file in memory. A file changed meanwhile yields children whose
+// hashes do not match, which the write reports.
+func (e *Engine) dropFiles(o *outcome) {
+	for i, r := range o.read {
+		if _, ok := e.readers[r.typ].(againReader); !ok {
+			continue
+		}
+		files := slices.Clone(r.files)
+		for j := range files {
+			files[j].Data = nil
+		}
+		o.read[i].files = files
 	}
 }
 

@@ -31,12 +31,61 @@ func (e *Engine) StitchDue(ctx context.Context) (int, error) {
 }
 
 // stitchDue stitches entities whose mark is at least debounce old; a
-// negative debounce takes marks that many seconds in the future too.
+// negative debounce takes marks that many seconds in the future too. While
+// a full batch is stitched and written, the next is claimed and read, so
+// the database's reads overlap the stitching and the write.
 func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, error) {
-	inputs, err := e.store.ClaimStitch(ctx, time.Now(), debounce, stitchLease, batchSize)
-	if err != nil || len(inputs) == 0 {
-		return 0, err
+	claim := func() ([]store.StitchInput, error) {
+		return e.store.ClaimStitch(ctx, time.Now(), debounce, stitchLease, batchSize)
 	}
+	inputs, err := claim()
+	total := 0
+	for err == nil && len(inputs) > 0 {
+		var next chan claimed
+		if len(inputs) == batchSize {
+			next = make(chan claimed, 1)
+			go func() {
+				in, err := claim()
+				next <- claimed{in, err}
+			}()
+		}
+		if err = e.stitchBatch(ctx, inputs); err != nil {
+			if next != nil {
+				e.releaseStitch(<-next)
+			}
+			return total, err
+		}
+		total += len(inputs)
+		if next == nil {
+			break
+		}
+		r := <-next
+		inputs, err = r.inputs, r.err
+	}
+	return total, err
+}
+
+// claimed is what a stitch claim returned.
+type claimed struct {
+	inputs []store.StitchInput
+	err    error
+}
+
+// releaseStitch gives back the leases of a claim that will not be
+// stitched, so they are stitched again at once.
+func (e *Engine) releaseStitch(c claimed) {
+	if c.err != nil || len(c.inputs) == 0 {
+		return
+	}
+	ids := make([]string, len(c.inputs))
+	for i, in := range c.inputs {
+		ids[i] = in.EntityID
+	}
+	e.release("stitch leases", func(ctx context.Context) error { return e.store.ReleaseStitch(ctx, ids, c.inputs[0].Lease) })
+}
+
+// stitchBatch stitches and writes claimed inputs.
+func (e *Engine) stitchBatch(ctx context.Context, inputs []store.StitchInput) error {
 	stitched := make([]*Stitched, len(inputs))
 	inParallel(len(inputs), func(i int) {
 		in := inputs[i]
@@ -66,13 +115,9 @@ func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, er
 	memtrim.Trim()
 	if err != nil {
 		if ctx.Err() != nil {
-			ids := make([]string, len(inputs))
-			for i, in := range inputs {
-				ids[i] = in.EntityID
-			}
-			e.release("stitch leases", func(ctx context.Context) error { return e.store.ReleaseStitch(ctx, ids, inputs[0].Lease) })
+			e.releaseStitch(claimed{inputs: inputs})
 		}
-		return 0, err
+		return err
 	}
 	for i := range finals {
 		finals[i].Seq = seqs[i]
@@ -80,7 +125,7 @@ func (e *Engine) stitchDue(ctx context.Context, debounce time.Duration) (int, er
 	if e.opts.OnStitched != nil && len(finals) > 0 {
 		e.opts.OnStitched(finals)
 	}
-	return len(inputs), nil
+	return nil
 }
 
 // stitch builds the final entity: the processed entity plus its relations,
