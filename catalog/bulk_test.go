@@ -152,3 +152,31 @@ func finals(t *testing.T, h *harness, files ...string) map[string]string {
 	}
 	return out
 }
+
+// A large location of two files, the first with a document that is no
+// entity: the children of both are read again and written, and the one
+// that is no entity is a problem on the location.
+func TestService_BulkLocationOfFilesWithProblems(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]int{"a.yaml": 0, "b.yaml": 3000}
+	for name, first := range files {
+		var b strings.Builder
+		if name == "a.yaml" {
+			b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {title: no name}\n---\n")
+		}
+		for i := first; i < first+3000; i++ {
+			fmt.Fprintf(&b, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: svc-%05d}\nspec: {type: service, lifecycle: production, owner: team-a}\n---\n", i)
+		}
+		writeFile(t, filepath.Join(dir, name), b.String())
+	}
+	root := filepath.Join(dir, "root.yaml")
+	writeFile(t, root, group+"---\napiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: both}\nspec: {type: file, targets: [./a.yaml, ./b.yaml]}\n")
+	h := newHarness(t, "delete", root)
+	if n := h.count(t, "kind=component"); n != 6000 {
+		t.Fatalf("%d components, want 6000", n)
+	}
+	if e := h.entity(t, "location:default/both"); !strings.Contains(jsonString(e["status"]), "must have apiVersion, kind and metadata.name") {
+		t.Fatalf("no problem on the location: %v", e["status"])
+	}
+}

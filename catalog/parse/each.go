@@ -1,7 +1,9 @@
 package parse
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"runtime"
 	"sync"
 
@@ -32,8 +34,31 @@ const mapAhead = 256
 // be safe for concurrent use.
 func Map[T any](file string, data []byte, conv func(Document) T, fn func(T) error) error {
 	if len(data) > MaxFileSize {
-		return errs.Input("%s: file is %d bytes, more than the limit of %d", file, len(data), MaxFileSize)
+		return tooLarge(file, len(data))
 	}
+	return mapDocuments(file, func() ([]byte, error) {
+		if len(data) == 0 {
+			return nil, io.EOF
+		}
+		chunk, rest := cutDocument(data)
+		data = rest
+		return chunk, nil
+	}, conv, fn)
+}
+
+// MapReader is Map for a file read from r as it is parsed: only the
+// documents being parsed are in memory, not the file.
+func MapReader[T any](file string, r io.Reader, conv func(Document) T, fn func(T) error) error {
+	return mapDocuments(file, readDocuments(file, r), conv, fn)
+}
+
+func tooLarge(file string, size int) error {
+	return errs.Input("%s: file is %d bytes, more than the limit of %d", file, size, MaxFileSize)
+}
+
+// mapDocuments is Map over the documents that next returns, one chunk of
+// text each, until io.EOF.
+func mapDocuments[T any](file string, next func() ([]byte, error), conv func(Document) T, fn func(T) error) error {
 	stop := make(chan struct{})
 	order := make(chan *part[T], mapAhead)
 	jobs := make(chan *part[T])
@@ -48,11 +73,18 @@ func Map[T any](file string, data []byte, conv func(Document) T, fn func(T) erro
 			}
 		}()
 	}
+	var readErr error // set before order closes
 	go func() {
 		defer close(jobs)
 		defer close(order)
-		for line := 0; len(data) > 0; {
-			chunk, rest := cutDocument(data)
+		for line := 0; ; {
+			chunk, err := next()
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
+				}
+				return
+			}
 			p := &part[T]{chunk: chunk, line: line, done: make(chan struct{})}
 			// In order first, so the part fn waits for is always handed
 			// to a worker before the ones after it.
@@ -67,7 +99,6 @@ func Map[T any](file string, data []byte, conv func(Document) T, fn func(T) erro
 				return
 			}
 			line += bytes.Count(chunk, []byte{'\n'})
-			data = rest
 		}
 	}()
 	defer func() {
@@ -88,6 +119,9 @@ func Map[T any](file string, data []byte, conv func(Document) T, fn func(T) erro
 			return p.err
 		}
 		problems = append(problems, p.problems...)
+	}
+	if readErr != nil {
+		return readErr
 	}
 	if len(problems) > 0 {
 		return &errs.ValidationError{Fields: problems}
@@ -125,6 +159,39 @@ func (p *part[T]) read(file string, conv func(Document) T) {
 			f.Line += p.line
 		}
 		p.problems = append(p.problems, f)
+	}
+}
+
+// readDocuments returns the documents of r one chunk at a time, cut as
+// cutDocument cuts, and io.EOF after the last; a file of more than
+// MaxFileSize bytes is an error.
+func readDocuments(file string, r io.Reader) func() ([]byte, error) {
+	br := bufio.NewReaderSize(io.LimitReader(r, MaxFileSize+1), 64<<10)
+	var first []byte // the line that starts the next document, read already
+	size := 0
+	return func() ([]byte, error) {
+		chunk := first
+		first = nil
+		for {
+			line, err := br.ReadBytes('\n')
+			if err != nil && err != io.EOF {
+				return nil, err
+			}
+			if size += len(line); size > MaxFileSize {
+				return nil, tooLarge(file, size)
+			}
+			if len(chunk) > 0 && startsDocument(line) {
+				first = line
+				return chunk, nil
+			}
+			chunk = append(chunk, line...)
+			if err == io.EOF {
+				if len(chunk) == 0 {
+					return nil, io.EOF
+				}
+				return chunk, nil
+			}
+		}
 	}
 }
 

@@ -108,3 +108,51 @@ func TestMap_StopsAtAnError(t *testing.T) {
 		t.Fatalf("err %v after %d documents; want stop after 10", err, n)
 	}
 }
+
+// TestMapReader_MatchesMap reads the same files from a reader: the same
+// documents at the same lines, and the same problems.
+func TestMapReader_MatchesMap(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("---\n# a comment\n")
+	for i := range 3000 {
+		if i%97 == 0 {
+			b.WriteString("- not an object\n---\n")
+		}
+		fmt.Fprintf(&b, "apiVersion: v1\nkind: A\nmetadata:\n  name: a%d\n  description: |\n    text\n    --- indented, not a marker\n---\n", i)
+	}
+	b.WriteString("kind: B\nmetadata: {name: last, long: '" + strings.Repeat("x", 100_000) + "'}") // no final newline
+	for _, src := range []string{b.String(), "", "\n", "---\n", "kind: A\nmetadata: {name: a}\n"} {
+		type seen struct {
+			name string
+			line int
+		}
+		read := func(each func(conv func(Document) seen, fn func(seen) error) error) ([]seen, string) {
+			var got []seen
+			err := each(func(d Document) seen { return seen{d.Entity.Name(), d.Line} }, func(s seen) error {
+				got = append(got, s)
+				return nil
+			})
+			return got, fmt.Sprint(err)
+		}
+		want, wantErr := read(func(conv func(Document) seen, fn func(seen) error) error {
+			return Map("f.yaml", []byte(src), conv, fn)
+		})
+		got, gotErr := read(func(conv func(Document) seen, fn func(seen) error) error {
+			return MapReader("f.yaml", strings.NewReader(src), conv, fn)
+		})
+		if fmt.Sprint(got) != fmt.Sprint(want) || gotErr != wantErr {
+			t.Fatalf("%d bytes: MapReader read %d documents (%s), Map %d (%s)", len(src), len(got), gotErr, len(want), wantErr)
+		}
+	}
+}
+
+func TestMapReader_TooLarge(t *testing.T) {
+	t.Parallel()
+	line := "# " + strings.Repeat("x", 1000) + "\n"
+	src := strings.Repeat(line, MaxFileSize/len(line)+1)
+	err := MapReader("f.yaml", strings.NewReader(src), func(d Document) Document { return d }, func(Document) error { return nil })
+	if !errors.Is(err, errs.ErrInput) || !strings.Contains(err.Error(), "more than the limit") {
+		t.Fatalf("err = %v, want a too-large input error", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"slices"
 	"strings"
@@ -214,7 +215,7 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 	read := readFiles{typ: typ, origin: origin, files: files}
 	o.read = append(o.read, read)
 	for _, f := range files {
-		err := e.eachChild(read, f, nil, func(c store.Deferred, p *Problem) error {
+		err := e.eachChild(ctx, read, f, nil, func(c store.Deferred, p *Problem) error {
 			if p != nil {
 				o.problems = append(o.problems, *p)
 				return nil
@@ -232,20 +233,31 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 // eachChild turns the documents of one file into children, on every core
 // (parse.Map), and hands each to fn in file order with the problem that
 // kept it from being one, if any. prep, when not nil, is called on each
-// child there too.
-func (e *Engine) eachChild(r readFiles, f File, prep func(*store.Deferred), fn func(store.Deferred, *Problem) error) error {
+// child there too. A file whose bytes were let go (dropFiles) is read
+// again from its reader as it is parsed.
+func (e *Engine) eachChild(ctx context.Context, r readFiles, f File, prep func(*store.Deferred), fn func(store.Deferred, *Problem) error) error {
 	key := model.LocationRef(r.typ, f.Target)
 	type made struct {
 		child   store.Deferred
 		problem *Problem
 	}
-	return parse.Map(f.Target, f.Data, func(d parse.Document) made {
+	conv := func(d parse.Document) made {
 		c, p := e.child(d.Entity, d.KeyOrder(), key, r.origin, r.typ, f.Target)
 		if p == nil && prep != nil {
 			prep(&c)
 		}
 		return made{c, p}
-	}, func(m made) error { return fn(m.child, m.problem) })
+	}
+	emit := func(m made) error { return fn(m.child, m.problem) }
+	if f.Data != nil {
+		return parse.Map(f.Target, f.Data, conv, emit)
+	}
+	rc, err := e.readers[r.typ].(againReader).OpenAgain(ctx, f.Target)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return parse.MapReader(f.Target, rc, conv, emit)
 }
 
 // addChild keeps a child; past lightAfter children it keeps no JSON.
@@ -275,21 +287,21 @@ func (e *Engine) bodies(ctx context.Context, o *outcome) iter.Seq[store.Deferred
 		stop := errors.New("stop")
 		for _, r := range read {
 			for _, f := range r.files {
-				if f.Data == nil {
-					data, err := e.readers[r.typ].(againReader).ReadAgain(ctx, f.Target)
-					if err != nil {
-						e.log.Warn("read location file again", "target", f.Target, "err", err)
-						return
-					}
-					f.Data = data
-				}
-				err := e.eachChild(r, f, b.prepare, func(c store.Deferred, p *Problem) error {
+				err := e.eachChild(ctx, r, f, b.prepare, func(c store.Deferred, p *Problem) error {
 					if p == nil && !yield(c) {
 						return stop
 					}
 					return nil
 				})
-				if err != nil {
+				var problems *errs.ValidationError
+				switch {
+				case err == nil, errors.As(err, &problems):
+					// The first reading reported the file's problems.
+				case errors.Is(err, stop):
+					return
+				default:
+					// The write reports the children not read again.
+					e.log.Warn("read location file again", "target", f.Target, "err", err)
 					return
 				}
 			}
@@ -297,17 +309,18 @@ func (e *Engine) bodies(ctx context.Context, o *outcome) iter.Seq[store.Deferred
 	}
 }
 
-// againReader is a Reader that reads one of its files again cheaply: a
+// againReader is a Reader that opens one of its files again cheaply: a
 // local file.
 type againReader interface {
-	ReadAgain(ctx context.Context, target string) ([]byte, error)
+	OpenAgain(ctx context.Context, target string) (io.ReadCloser, error)
 }
 
 // dropFiles lets go of the bytes of the files a light outcome read, when
-// their reader can read them again: bodies then reads each file again as
-// it comes to it, and 100,000 children (a 40 MB file) are written without
-// the file in memory. A file changed meanwhile yields children whose
-// hashes do not match, which the write reports.
+// their reader can open them again: bodies then parses each file again as
+// it reads it (parse.MapReader), and 100,000 children (a 40 MB file) are
+// written without the file in memory. A file changed meanwhile yields
+// children whose hashes do not match, which the write reports; the
+// location is read again at its next refresh.
 func (e *Engine) dropFiles(o *outcome) {
 	for i, r := range o.read {
 		if _, ok := e.readers[r.typ].(againReader); !ok {

@@ -62,9 +62,13 @@ func (FileReader) Read(_ context.Context, target string) ([]File, error) {
 	return out, nil
 }
 
-// ReadAgain reads one file that Read returned again.
-func (FileReader) ReadAgain(_ context.Context, path string) ([]byte, error) {
-	return readBounded(path)
+// OpenAgain opens one file that Read returned, to read it again.
+func (FileReader) OpenAgain(_ context.Context, path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil, fmt.Errorf("file %s does not exist: %w", path, errs.ErrNotFound)
+	}
+	return f, err
 }
 
 func readBounded(path string) ([]byte, error) {
