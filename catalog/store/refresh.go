@@ -325,7 +325,7 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out
 			if p := d.Prepared; p != nil && p.Result.Processed != nil {
 				r := p.Result
 				r.EntityID = id
-				processed = append(processed, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms, string(r.Processed), r.Hash, r.Errors})
+				processed = append(processed, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms, string(r.Processed), r.Hash, r.Errors, ownRelations(r)})
 				processedQueued = append(processedQueued, []any{id, d.Ref, p.Due.UnixMilli(), ms})
 				out.prepared = append(out.prepared, r)
 				break
@@ -349,7 +349,7 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out
 	if err := s.insertRows(ctx, state+")", 6, inserts); err != nil {
 		return err
 	}
-	if err := s.insertRows(ctx, state+", processed_entity, result_hash, errors)", 9, processed); err != nil {
+	if err := s.insertRows(ctx, state+", processed_entity, result_hash, errors, relations)", 10, processed); err != nil {
 		return err
 	}
 	if err := s.insertRows(ctx, "INSERT INTO refresh_queue (entity_id, entity_ref, next_update_at)", 3, queued); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"iter"
 	"slices"
 	"strings"
@@ -75,7 +76,7 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 			stitch = append(stitch, r.Ref)
 			if r.Processed != nil {
 				ok = append(ok, r.EntityID)
-				processed = append(processed, []any{r.EntityID, string(r.Processed), r.Hash, r.Errors})
+				processed = append(processed, []any{r.EntityID, string(r.Processed), r.Hash, r.Errors, ownRelations(r)})
 			} else {
 				failed = append(failed, []any{r.EntityID, r.Hash, r.Errors})
 			}
@@ -135,8 +136,10 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 	return conflicts, err
 }
 
-// insertRelations stores the relations of the processed results, whose
-// entities have none stored, and returns the refs at their other ends.
+// insertRelations stores the reverse halves of the relations of the
+// processed results (those whose source is another entity), whose entities
+// have none stored, and returns the refs at their other ends. An entity's
+// own relations are stored with its row (ownRelations).
 func (s *Store) insertRelations(ctx context.Context, results []Result) (related []string, err error) {
 	var rels [][]any
 	for _, r := range results {
@@ -144,19 +147,33 @@ func (s *Store) insertRelations(ctx context.Context, results []Result) (related 
 			continue
 		}
 		for _, rel := range r.Relations {
-			own := 1
 			if rel.Source != r.Ref {
-				own = 0
 				related = append(related, rel.Source)
+				rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target, 0})
 			}
-			rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target, own})
 		}
 	}
 	// In source order, the rows' inserts into the source index walk it
-	// from one end to the other, each of its pages read once. Only rows
-	// whose source is another entity go into it (source_is_origin 0).
+	// from one end to the other, each of its pages read once.
 	slices.SortFunc(rels, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
 	return related, s.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref, source_is_origin)", 5, rels)
+}
+
+// ownRelations is the refresh_state.relations of a result: its own
+// relations (whose source is the entity) as a JSON array of [type,
+// target] pairs, "" when it has none.
+func ownRelations(r Result) string {
+	var pairs [][2]string
+	for _, rel := range r.Relations {
+		if rel.Source == r.Ref {
+			pairs = append(pairs, [2]string{rel.Type, rel.Target})
+		}
+	}
+	if len(pairs) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(pairs)
+	return string(b)
 }
 
 // writePrepared stores the relations and awaited refs of the rows that
@@ -218,12 +235,12 @@ func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Resu
 
 // updateStates stores processing outcomes in refresh_state, many rows per
 // statement: processed rows are (entity_id, processed_entity, result_hash,
-// errors), failed rows (entity_id, result_hash, errors) keep the last good
+// errors, relations), failed rows (entity_id, result_hash, errors) keep the last good
 // processed entity. One UPDATE ... FROM a VALUES list costs a fraction of
 // one statement per entity.
 func (s *Store) updateStates(ctx context.Context, processed, failed [][]any) error {
-	err := s.insertRows(ctx, "WITH v (id, processed, hash, errs) AS (", 4, processed,
-		`) UPDATE refresh_state SET processed_entity = v.processed, result_hash = v.hash, errors = v.errs
+	err := s.insertRows(ctx, "WITH v (id, processed, hash, errs, rels) AS (", 5, processed,
+		`) UPDATE refresh_state SET processed_entity = v.processed, result_hash = v.hash, errors = v.errs, relations = v.rels
 FROM v WHERE refresh_state.entity_id = v.id`)
 	if err != nil {
 		return err

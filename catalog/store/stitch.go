@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -47,10 +49,22 @@ func (s *Store) ClaimStitch(ctx context.Context, now time.Time, debounce, lease 
 	out := make([]StitchInput, 0, len(ids))
 	err = s.each(ctx, func(rows *sql.Rows) error {
 		in := StitchInput{Lease: leaseUntil}
-		err := rows.Scan(&in.EntityID, &in.Ref, &in.Processed, &in.Errors, &in.PrevHash)
+		var own []byte
+		if err := rows.Scan(&in.EntityID, &in.Ref, &in.Processed, &in.Errors, &in.PrevHash, &own); err != nil {
+			return err
+		}
+		if len(own) > 0 {
+			var pairs [][2]string
+			if err := json.Unmarshal(own, &pairs); err != nil {
+				return fmt.Errorf("relations of %s: %w", in.Ref, err)
+			}
+			for _, p := range pairs {
+				in.Relations = append(in.Relations, model.Relation{Type: p[0], TargetRef: p[1]})
+			}
+		}
 		out = append(out, in)
-		return err
-	}, `SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, COALESCE(f.hash, '')
+		return nil
+	}, `SELECT r.entity_id, r.entity_ref, r.processed_entity, r.errors, COALESCE(f.hash, ''), r.relations
 FROM refresh_state r LEFT JOIN final_entities f ON f.entity_id = r.entity_id WHERE r.entity_id IN ?`, padIn(ids))
 	if err != nil {
 		_ = s.ReleaseStitch(context.WithoutCancel(ctx), ids, leaseUntil)
@@ -115,37 +129,28 @@ func (s *Store) StitchHeldNow(ctx context.Context, now, until time.Time) error {
 		now.UnixMilli(), now.UnixMilli(), until.UnixMilli()).Error)
 }
 
-// loadRelations reads the relations whose source is one of the inputs:
-// those each input emitted itself, by its entity id, and those other
-// entities emitted (the reverse half of theirs), by the partial source
-// index. Two entities may emit the same relation; the stitcher drops the
-// duplicates (model.SortRelations), which costs less than DISTINCT's sort
-// in SQL.
+// loadRelations adds the relations other entities emitted whose source is
+// one of the inputs (the reverse halves of theirs), found by the partial
+// source index; each input's own came with its row. Two entities may emit
+// the same relation; the stitcher drops the duplicates
+// (model.SortRelations), which costs less than DISTINCT's sort in SQL.
 func (s *Store) loadRelations(ctx context.Context, inputs []StitchInput, byRef map[string]*StitchInput) error {
-	ids := make([]string, len(inputs))
 	refs := make([]string, len(inputs))
 	for i, in := range inputs {
-		ids[i], refs[i] = in.EntityID, in.Ref
-	}
-	add := func(rows *sql.Rows) error {
-		var source string
-		var r model.Relation
-		if err := rows.Scan(&source, &r.Type, &r.TargetRef); err != nil {
-			return err
-		}
-		if in, ok := byRef[source]; ok {
-			in.Relations = append(in.Relations, r)
-		}
-		return nil
-	}
-	err := inLists(ids, func(chunk []string) error {
-		return s.each(ctx, add, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE originating_entity_id IN ? AND source_is_origin = 1", chunk)
-	})
-	if err != nil {
-		return err
+		refs[i] = in.Ref
 	}
 	return inLists(refs, func(chunk []string) error {
-		return s.each(ctx, add, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE source_entity_ref IN ? AND source_is_origin = 0", chunk)
+		return s.each(ctx, func(rows *sql.Rows) error {
+			var source string
+			var r model.Relation
+			if err := rows.Scan(&source, &r.Type, &r.TargetRef); err != nil {
+				return err
+			}
+			if in, ok := byRef[source]; ok {
+				in.Relations = append(in.Relations, r)
+			}
+			return nil
+		}, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE source_entity_ref IN ? AND source_is_origin = 0", chunk)
 	})
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // migration is one append-only schema step. SQL is portable; the tokens
-// {{serial}} and {{bigint}} are replaced per dialect.
+// {{serial}} and {{json_pairs}} are replaced per dialect.
 type migration struct {
 	version int
 	name    string
@@ -67,10 +67,12 @@ func Migrate(ctx context.Context, g *gorm.DB, log *slog.Logger) error {
 
 func render(sql string, d Dialect) string {
 	serial := "INTEGER PRIMARY KEY AUTOINCREMENT"
+	jsonPairs := "json_group_array(json_array(type, target_entity_ref))"
 	if d == Postgres {
 		serial = "BIGSERIAL PRIMARY KEY"
+		jsonPairs = "json_agg(json_build_array(type, target_entity_ref))::text"
 	}
-	return strings.NewReplacer("{{serial}}", serial).Replace(sql)
+	return strings.NewReplacer("{{serial}}", serial, "{{json_pairs}}", jsonPairs).Replace(sql)
 }
 
 func splitStatements(sql string) []string {

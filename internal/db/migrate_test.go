@@ -2,9 +2,11 @@ package db_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stackyard/stackyard/internal/db"
@@ -100,5 +102,67 @@ func TestMigrate_RelationsFromTheirOrigin(t *testing.T) {
 	}
 	if want := []string{"hasMember 0", "ownedBy 1", "ownerOf 0"}; !slices.Equal(got, want) {
 		t.Fatalf("relations = %q, want %q", got, want)
+	}
+}
+
+// Migration 8 moves each entity's own relations into its refresh_state
+// row, as [type, target] pairs, and keeps the reverse halves it emitted
+// for other entities as rows.
+func TestMigrate_OwnRelationsInTheRow(t *testing.T) {
+	ctx := context.Background()
+	g := dbtest.Open(t)
+	for _, stmt := range []string{
+		"DELETE FROM schema_migrations WHERE version = 8",
+		"ALTER TABLE refresh_state DROP COLUMN relations",
+	} {
+		if err := g.Exec(stmt).Error; err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	for _, s := range [][]string{{"e1", "component:default/a"}, {"e2", "group:default/team-a"}} {
+		if err := g.Exec("INSERT INTO refresh_state (entity_id, entity_ref, unprocessed_entity, last_discovery_at) VALUES (?, ?, '{}', 0)", s[0], s[1]).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []struct {
+		id, source, typ, target string
+		own                     int
+	}{
+		{"e1", "component:default/a", "ownedBy", "group:default/team-a", 1},
+		{"e1", "component:default/a", "partOf", "system:default/s", 1},
+		{"e1", "group:default/team-a", "ownerOf", "component:default/a", 0},
+	} {
+		if err := g.Exec("INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref, source_is_origin) VALUES (?, ?, ?, ?, ?)",
+			r.id, r.source, r.typ, r.target, r.own).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Migrate(ctx, g, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		EntityID  string
+		Relations string
+	}
+	if err := g.Raw("SELECT entity_id, relations FROM refresh_state ORDER BY entity_id").Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1].Relations != "" {
+		t.Fatalf("rows = %+v, want e2 without relations", rows)
+	}
+	var pairs [][2]string
+	if err := json.Unmarshal([]byte(rows[0].Relations), &pairs); err != nil {
+		t.Fatalf("e1 relations %q: %v", rows[0].Relations, err)
+	}
+	slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	if want := [][2]string{{"ownedBy", "group:default/team-a"}, {"partOf", "system:default/s"}}; !slices.Equal(pairs, want) {
+		t.Fatalf("e1 relations = %v, want %v", pairs, want)
+	}
+	var left []string
+	if err := g.Raw("SELECT type FROM relations").Scan(&left).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(left, []string{"ownerOf"}) {
+		t.Fatalf("relation rows left = %q, want the reverse half only", left)
 	}
 }

@@ -207,4 +207,15 @@ UPDATE relations SET source_is_origin = 1 WHERE source_entity_ref =
 DROP INDEX relations_source_entity_ref_idx;
 CREATE INDEX relations_source_entity_ref_idx ON relations (source_entity_ref) WHERE source_is_origin = 0
 `},
+	// 8: an entity's own relations (those whose source is the entity that
+	// emitted them) live in its refresh_state row, as a JSON array of
+	// [type, target] pairs, instead of one relations row each with an
+	// index entry: they are only ever read and replaced with the row.
+	// The relations table keeps the reverse halves, by source.
+	{8, "catalog own relations in the entity row", `
+ALTER TABLE refresh_state ADD COLUMN relations TEXT NOT NULL DEFAULT '';
+UPDATE refresh_state SET relations = COALESCE(NULLIF((SELECT {{json_pairs}} FROM relations r
+  WHERE r.originating_entity_id = refresh_state.entity_id AND r.source_is_origin = 1), '[]'), '');
+DELETE FROM relations WHERE source_is_origin = 1
+`},
 }
