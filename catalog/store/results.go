@@ -149,14 +149,14 @@ func (s *Store) insertRelations(ctx context.Context, results []Result) (related 
 		for _, rel := range r.Relations {
 			if rel.Source != r.Ref {
 				related = append(related, rel.Source)
-				rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target, 0})
+				rels = append(rels, []any{r.EntityID, rel.Source, rel.Type, rel.Target})
 			}
 		}
 	}
 	// In source order, the rows' inserts into the source index walk it
 	// from one end to the other, each of its pages read once.
 	slices.SortFunc(rels, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
-	return related, s.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref, source_is_origin)", 5, rels)
+	return related, s.insertRows(ctx, "INSERT INTO relations (originating_entity_id, source_entity_ref, type, target_entity_ref)", 4, rels)
 }
 
 // ownRelations is the refresh_state.relations of a result: its own

@@ -130,8 +130,8 @@ func (s *Store) StitchHeldNow(ctx context.Context, now, until time.Time) error {
 }
 
 // loadRelations adds the relations other entities emitted whose source is
-// one of the inputs (the reverse halves of theirs), found by the partial
-// source index; each input's own came with its row. Two entities may emit
+// one of the inputs (the reverse halves of theirs), found by the source
+// index; each input's own came with its row. Two entities may emit
 // the same relation; the stitcher drops the duplicates
 // (model.SortRelations), which costs less than DISTINCT's sort in SQL.
 func (s *Store) loadRelations(ctx context.Context, inputs []StitchInput, byRef map[string]*StitchInput) error {
@@ -150,7 +150,7 @@ func (s *Store) loadRelations(ctx context.Context, inputs []StitchInput, byRef m
 				in.Relations = append(in.Relations, r)
 			}
 			return nil
-		}, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE source_entity_ref IN ? AND source_is_origin = 0", chunk)
+		}, "SELECT source_entity_ref, type, target_entity_ref FROM relations WHERE source_entity_ref IN ?", chunk)
 	})
 }
 

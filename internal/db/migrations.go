@@ -211,11 +211,15 @@ CREATE INDEX relations_source_entity_ref_idx ON relations (source_entity_ref) WH
 	// emitted them) live in its refresh_state row, as a JSON array of
 	// [type, target] pairs, instead of one relations row each with an
 	// index entry: they are only ever read and replaced with the row.
-	// The relations table keeps the reverse halves, by source.
+	// The relations table keeps only the reverse halves, so every row is
+	// in the source index and source_is_origin says nothing any more.
 	{8, "catalog own relations in the entity row", `
 ALTER TABLE refresh_state ADD COLUMN relations TEXT NOT NULL DEFAULT '';
 UPDATE refresh_state SET relations = COALESCE(NULLIF((SELECT {{json_pairs}} FROM relations r
   WHERE r.originating_entity_id = refresh_state.entity_id AND r.source_is_origin = 1), '[]'), '');
-DELETE FROM relations WHERE source_is_origin = 1
+DELETE FROM relations WHERE source_is_origin = 1;
+DROP INDEX relations_source_entity_ref_idx;
+ALTER TABLE relations DROP COLUMN source_is_origin;
+CREATE INDEX relations_source_entity_ref_idx ON relations (source_entity_ref)
 `},
 }
