@@ -68,6 +68,7 @@ func Open(ctx context.Context, url string, opts Options, log *slog.Logger) (*gor
 		sqlDB.SetMaxIdleConns(16)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	usePool(g, sqlDB)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("connect database: %w", err)
 	}
