@@ -66,24 +66,35 @@ func TestService_BulkLocationMatchesSmallLocations(t *testing.T) {
 
 	bulk := buildHarness(t, "delete", nil, big, late)
 	// One pass processes the root location: it reads the file and stores
-	// its new children already processed, so they are ready to stitch.
+	// its new children already processed and stitched, so they can be
+	// read before any stitch pass.
 	if n, err := bulk.engine.ProcessDue(bulk.ctx); err != nil || n == 0 {
 		t.Fatalf("ProcessDue = %d, %v", n, err)
 	}
+	visible := 0
+	for i := range 5100 {
+		if _, err := bulk.svc.ByName(bulk.ctx, model.EntityRef{Kind: "component", Namespace: "default", Name: fmt.Sprintf("svc-%05d", i)}); err == nil {
+			visible++
+		}
+	}
+	if visible != 5100 {
+		t.Fatalf("%d components visible after the location's pass, want 5100", visible)
+	}
+	// Only those that other entities' relations name are stitched again:
+	// svc-00008 is named by the duplicate svc-00001 only, which is dropped.
 	inputs, err := bulk.store.ClaimStitch(bulk.ctx, time.Now(), -time.Hour, time.Minute, 20000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	processed := 0
+	marked := map[string]bool{}
 	var ids []string
 	for _, in := range inputs {
 		ids = append(ids, in.EntityID)
-		if strings.HasPrefix(in.Ref, "component:default/svc-") && in.Processed != nil {
-			processed++
-		}
+		marked[in.Ref] = true
 	}
-	if processed != 5100 {
-		t.Fatalf("%d components stored processed by the location's pass, want 5100", processed)
+	if marked["component:default/svc-00008"] || !marked["component:default/svc-00003"] || !marked["group:default/team-a"] {
+		t.Fatalf("marked for stitching again: svc-00008 %v (want false), svc-00003 %v, team-a %v (want true)",
+			marked["component:default/svc-00008"], marked["component:default/svc-00003"], marked["group:default/team-a"])
 	}
 	if err := bulk.store.ReleaseStitch(bulk.ctx, ids, inputs[0].Lease); err != nil {
 		t.Fatal(err)

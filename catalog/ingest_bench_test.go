@@ -2,9 +2,11 @@ package catalog_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +50,12 @@ func BenchmarkIngest_Run(b *testing.B) {
 			case <-tick.C:
 				counts = append(counts, h.svc.Len())
 				times = append(times, time.Since(start))
+				if os.Getenv("STACKYARD_BENCH_TIMELINE") != "" && len(times)%5 == 0 {
+					var ru syscall.Rusage
+					_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+					cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+					fmt.Fprintf(os.Stderr, "t=%.1f n=%d cpu=%.1f\n", times[len(times)-1].Seconds(), counts[len(counts)-1], cpu.Seconds())
+				}
 			}
 		}
 		tick.Stop()

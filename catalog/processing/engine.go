@@ -378,7 +378,10 @@ func (e *Engine) result(ctx context.Context, o *outcome) (store.Result, bool) {
 		r.Relations = o.relations
 		r.Awaited = o.awaited
 		r.Children = o.children
-		r.Bodies = e.bodies(ctx, o)
+		if o.light {
+			b := e.newBulk(ctx, o)
+			r.Bodies, r.Written = e.bodies(ctx, o, b), b.written
+		}
 		r.ChildrenOK = o.isLoc
 		for _, c := range o.children {
 			kids = append(kids, c.Hash...)

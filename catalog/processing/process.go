@@ -274,15 +274,11 @@ func (o *outcome) addChild(c store.Deferred) {
 	o.children = append(o.children, c)
 }
 
-// bodies yields the children again, with their JSON, in the order they
-// were read, the new ones already processed (bulk); nil when the outcome
-// kept every child's JSON.
-func (e *Engine) bodies(ctx context.Context, o *outcome) iter.Seq[store.Deferred] {
-	if !o.light {
-		return nil
-	}
+// bodies yields the children of a light outcome again, with their JSON,
+// in the order they were read, the new ones already processed and
+// stitched by b.
+func (e *Engine) bodies(ctx context.Context, o *outcome, b *bulk) iter.Seq[store.Deferred] {
 	read := o.read
-	b := e.newBulk(ctx, o)
 	return func(yield func(store.Deferred) bool) {
 		stop := errors.New("stop")
 		for _, r := range read {

@@ -29,18 +29,36 @@ type Deferred struct {
 }
 
 // Prepared is the processing result of a Deferred made before it was
-// stored. Result.EntityID is set when the row is inserted.
+// stored. Result.EntityID, when empty, is set when the row is inserted.
 type Prepared struct {
 	Result Result
 	Due    time.Time
+	// Final, when set, is Result stitched with its own relations, under
+	// Result.EntityID. A row inserted with it has its final entity from
+	// the start, visible once the transaction commits, and is stitched
+	// again only when another entity's relation names it (writePrepared).
+	Final *Final
 }
 
 // upserted is what upsertDeferred did: the refs it accepted, those another
 // location owns, and the results of the rows it inserted already
-// processed (Deferred.Prepared), whose relations are still to write.
+// processed (Deferred.Prepared), whose relations and finals are still to
+// write.
 type upserted struct {
 	accepted, conflicts []string
 	prepared            []Result
+	finals              []Final
+}
+
+// NewEntityID returns a new entity uid. It is time-ordered (version 7):
+// every table keyed by entity_id then takes new rows at the end of its
+// index, and a claimed batch's rows sit near each other. With random
+// (version 4) ids, ingesting 100,000 entities took 122 s (144 CPU-s) and
+// copied 43 GB in and 36 GB out of SQLite's files, against 92 s (119
+// CPU-s), 32 GB and 27 GB. Uid order then groups entities by arrival,
+// which a page in uid order walks past cheaply (query.viewIter.nextIn).
+func NewEntityID() string {
+	return uuid.Must(uuid.NewV7()).String()
 }
 
 // Claimed is a refresh state row taken for processing.
@@ -168,8 +186,10 @@ const childTx = 2500
 // ends are marked for stitching restitchAfter from now (see WriteResults).
 // bodies, when not nil, yields the children with their Entity, in the
 // order of items, which then carry only ref and hash; it may yield more
-// (duplicates, conflicts), and only what items name is written.
-func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, bodies iter.Seq[Deferred], restitchAfter time.Duration) (accepted, conflicts []string, err error) {
+// (duplicates, conflicts), and only what items name is written. written,
+// when not nil, is told of the finals of children stored stitched
+// (Prepared.Final) once their transaction committed.
+func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, bodies iter.Seq[Deferred], written func([]Final, []int64), restitchAfter time.Duration) (accepted, conflicts []string, err error) {
 	now := time.Now()
 	if bodies == nil {
 		bodies = slices.Values(items)
@@ -219,6 +239,8 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 		}
 	}()
 	for chunk := range chunks {
+		var finals []Final
+		var seqs []int64
 		err := s.InTx(ctx, func(tx *Store) error {
 			up, err := tx.upsertDeferred(ctx, chunk, now)
 			if err != nil {
@@ -229,11 +251,16 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 			if err := tx.addReferences(ctx, sourceRef, up.accepted); err != nil {
 				return err
 			}
-			return tx.writePrepared(ctx, up.prepared, restitchAfter)
+			finals = up.finals
+			seqs, err = tx.writePrepared(ctx, up, restitchAfter)
+			return err
 		})
 		memtrim.Trim()
 		if err != nil {
 			return nil, nil, err
+		}
+		if written != nil && len(finals) > 0 {
+			written(finals, seqs)
 		}
 	}
 	if missing > 0 {
@@ -312,21 +339,24 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out
 		i, ok := have[d.Ref]
 		switch {
 		case !ok:
-			// Time-ordered (version 7): every table keyed by entity_id
-			// then takes new rows at the end of its index, and a claimed
-			// batch's rows sit near each other. With random (version 4)
-			// ids, ingesting 100,000 entities took 122 s (144 CPU-s) and
-			// copied 43 GB in and 36 GB out of SQLite's files, against
-			// 92 s (119 CPU-s), 32 GB and 27 GB. Uid order then groups
-			// entities by arrival, which a page in uid order walks past
-			// cheaply (query.viewIter.nextIn).
-			id := uuid.Must(uuid.NewV7()).String()
+			id := NewEntityID()
 			fresh = append(fresh, d.Ref)
 			if p := d.Prepared; p != nil && p.Result.Processed != nil {
 				r := p.Result
-				r.EntityID = id
+				// A row stored processed is stitched now, unless it comes
+				// stitched, and processed again when its interval has
+				// passed.
+				if r.EntityID == "" {
+					r.EntityID = id
+				}
+				id = r.EntityID
+				var stitchAt any = ms
+				if p.Final != nil {
+					out.finals = append(out.finals, *p.Final)
+					stitchAt = nil
+				}
 				processed = append(processed, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms, string(r.Processed), r.Hash, r.Errors, ownRelations(r)})
-				processedQueued = append(processedQueued, []any{id, d.Ref, p.Due.UnixMilli(), ms})
+				processedQueued = append(processedQueued, []any{id, d.Ref, p.Due.UnixMilli(), stitchAt})
 				out.prepared = append(out.prepared, r)
 				break
 			}
@@ -355,8 +385,6 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out
 	if err := s.insertRows(ctx, "INSERT INTO refresh_queue (entity_id, entity_ref, next_update_at)", 3, queued); err != nil {
 		return err
 	}
-	// A row stored processed is stitched now, and processed again when
-	// its interval has passed.
 	if err := s.insertRows(ctx, "INSERT INTO refresh_queue (entity_id, entity_ref, next_update_at, next_stitch_at)", 4, processedQueued); err != nil {
 		return err
 	}

@@ -33,6 +33,10 @@ type Result struct {
 	// hashes in Children, and their JSON is written a transaction at a
 	// time as it is read again.
 	Bodies iter.Seq[Deferred]
+	// Written, when set, is told of the final entities of the children
+	// stored stitched (Prepared.Final), with their change numbers, after
+	// each transaction that committed some.
+	Written func(finals []Final, seqs []int64)
 	// Awaited are the refs the entity names that do not exist yet, such as
 	// a dangling owner: when one appears, the entity is processed again.
 	Awaited []string
@@ -58,7 +62,7 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		if r.Processed == nil || !r.ChildrenOK || (len(r.Children) <= childTx && r.Bodies == nil) {
 			continue
 		}
-		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, r.Bodies, restitchAfter)
+		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, r.Bodies, r.Written, restitchAfter)
 		if err != nil {
 			return nil, err
 		}
@@ -67,6 +71,7 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		}
 		written[i] = accepted
 	}
+	var publish []func() // Written calls, once committed
 	err = s.InTx(ctx, func(tx *Store) error {
 		now := time.Now()
 		var ok []string
@@ -121,8 +126,13 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 			if err := tx.replaceReferences(ctx, "", r.Ref, up.accepted); err != nil {
 				return err
 			}
-			if err := tx.writePrepared(ctx, up.prepared, restitchAfter); err != nil {
+			got, err := tx.writePrepared(ctx, up, restitchAfter)
+			if err != nil {
 				return err
+			}
+			if len(up.finals) > 0 && r.Written != nil {
+				finals, fn := up.finals, r.Written
+				publish = append(publish, func() { fn(finals, got) })
 			}
 		}
 		if restitchAfter <= 0 {
@@ -133,6 +143,11 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 		}
 		return tx.markStitchBy(ctx, related, now.Add(restitchAfter))
 	})
+	for _, fn := range publish {
+		if err == nil {
+			fn()
+		}
+	}
 	return conflicts, err
 }
 
@@ -176,36 +191,57 @@ func ownRelations(r Result) string {
 	return string(b)
 }
 
-// writePrepared stores the relations and awaited refs of the rows that
-// upsertDeferred inserted already processed, and marks the entities at the
-// other ends of their relations for stitching restitchAfter from now.
-func (s *Store) writePrepared(ctx context.Context, results []Result, restitchAfter time.Duration) error {
-	if len(results) == 0 {
-		return nil
+// writePrepared stores the relations, awaited refs and finals of the rows
+// that upsertDeferred inserted already processed, and marks the entities
+// at the other ends of their relations for stitching restitchAfter from
+// now. A row inserted stitched (Prepared.Final) that relations stored
+// before it already name, such as a component that an earlier one depends
+// on, is marked too: its final has only its own relations. It returns the
+// change numbers of the finals, in order.
+func (s *Store) writePrepared(ctx context.Context, up upserted, restitchAfter time.Duration) ([]int64, error) {
+	if len(up.prepared) == 0 {
+		return nil, nil
 	}
 	now := time.Now()
-	related, err := s.insertRelations(ctx, results)
+	related, err := s.insertRelations(ctx, up.prepared)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ids := make([]string, len(results))
-	for i, r := range results {
+	ids := make([]string, len(up.prepared))
+	for i, r := range up.prepared {
 		ids[i] = r.EntityID
 	}
-	if err := s.replaceAwaited(ctx, ids, results, now); err != nil {
-		return err
+	if err := s.replaceAwaited(ctx, ids, up.prepared, now); err != nil {
+		return nil, err
 	}
-	return s.markStitchBy(ctx, related, now.Add(restitchAfter))
+	seqs, err := s.insertFinals(ctx, up.finals, now)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]string, len(up.finals))
+	for i, f := range up.finals {
+		refs[i] = f.Ref
+	}
+	named, err := s.namedBy(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	return seqs, s.markStitchBy(ctx, append(related, named...), now.Add(restitchAfter))
 }
 
-// replaceAwaited replaces the awaited refs of the processed entities ids
-// with those of their results; a failed result keeps what its last good
-// processing awaited, as it keeps its relations.
-//
-// The refs were looked up before this transaction took the write lock. One
-// that appeared since, written by the batch before or by another replica,
-// will not wake the entity (upsertChunk wakes only what it finds awaiting
-// at the time), so that entity is made due again now.
+// namedBy returns those of refs that a stored relation has as its source:
+// the reverse half of another entity's relation.
+func (s *Store) namedBy(ctx context.Context, refs []string) ([]string, error) {
+	var out []string
+	err := inLists(refs, func(chunk []string) error {
+		var got []string
+		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref FROM relations WHERE source_entity_ref IN ?", chunk).Scan(&got).Error
+		out = append(out, got...)
+		return translate(err)
+	})
+	return out, err
+}
+
 func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Result, now time.Time) error {
 	var rows [][]any
 	var waiting []string

@@ -176,24 +176,8 @@ func (s *Store) loadOrphans(ctx context.Context, refs []string, byRef map[string
 // each written final, in order.
 func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchInput) (seqs []int64, err error) {
 	err = s.InTx(ctx, func(tx *Store) error {
-		first, err := tx.allocSeq(ctx, len(finals))
-		if err != nil {
-			return err
-		}
-		now := time.Now().UnixMilli()
-		rows := make([][]any, len(finals))
-		ids := make([]string, len(finals))
-		for i, f := range finals {
-			seq := first + int64(i)
-			seqs = append(seqs, seq)
-			errFlag := 0
-			if f.HasErrors {
-				errFlag = 1
-			}
-			rows[i] = []any{f.EntityID, f.Ref, f.Hash, string(f.JSON), strings.Join(f.OwnerRefs, ","), errFlag, now, seq}
-			ids[i] = f.EntityID
-		}
-		if err := tx.upsertFinals(ctx, rows); err != nil {
+		var err error
+		if seqs, err = tx.insertFinals(ctx, finals, time.Now()); err != nil {
 			return err
 		}
 		byLease := map[int64][]string{}
@@ -210,6 +194,29 @@ func (s *Store) WriteFinals(ctx context.Context, finals []Final, done []StitchIn
 		return nil
 	})
 	return seqs, err
+}
+
+// insertFinals stores final entities, new or not, each under a new change
+// number, and returns those numbers in order.
+func (s *Store) insertFinals(ctx context.Context, finals []Final, now time.Time) ([]int64, error) {
+	if len(finals) == 0 {
+		return nil, nil
+	}
+	first, err := s.allocSeq(ctx, len(finals))
+	if err != nil {
+		return nil, err
+	}
+	seqs := make([]int64, len(finals))
+	rows := make([][]any, len(finals))
+	for i, f := range finals {
+		seqs[i] = first + int64(i)
+		errFlag := 0
+		if f.HasErrors {
+			errFlag = 1
+		}
+		rows[i] = []any{f.EntityID, f.Ref, f.Hash, string(f.JSON), strings.Join(f.OwnerRefs, ","), errFlag, now.UnixMilli(), seqs[i]}
+	}
+	return seqs, s.upsertFinals(ctx, rows)
 }
 
 func (s *Store) upsertFinals(ctx context.Context, rows [][]any) error {
