@@ -14,42 +14,88 @@ import (
 // The order is visible: a Template's parameter properties are its form's
 // fields, in order.
 type KeyOrder struct {
-	keys     []string
-	children map[string]*KeyOrder // by key, or "#<index>" for array items
+	keys []string
+	kids []*KeyOrder // kids[i] is the order of the value of keys[i]; nil for a scalar
+	// items[i] is the order of array item i; nil (or absent) for a scalar
+	items []*KeyOrder
+	// at finds a key's position once an object has many keys.
+	at map[string]int
 }
 
-// Child returns the order of the value under key (an object key or
-// "#<index>"), or nil.
+// manyKeys is how many keys an object has before a map finds them.
+const manyKeys = 16
+
+// Child returns the order of the value under key, or nil.
 func (o *KeyOrder) Child(key string) *KeyOrder {
-	if o == nil {
+	if i := o.find(key); i >= 0 {
+		return o.kids[i]
+	}
+	return nil
+}
+
+// ItemAt returns the order of array item i, or nil.
+func (o *KeyOrder) ItemAt(i int) *KeyOrder {
+	if o == nil || i >= len(o.items) {
 		return nil
 	}
-	return o.children[key]
+	return o.items[i]
 }
 
-// Add appends key and returns the order of its value.
+// find returns the position of key, or -1.
+func (o *KeyOrder) find(key string) int {
+	if o == nil {
+		return -1
+	}
+	if o.at != nil {
+		if i, ok := o.at[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range o.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// Add appends key, whose value is an object or array, and returns the
+// order of that value.
 func (o *KeyOrder) Add(key string) *KeyOrder {
-	if o.children == nil {
-		o.children = map[string]*KeyOrder{}
-	}
-	o.keys = append(o.keys, key)
 	c := &KeyOrder{}
-	o.children[key] = c
+	o.add(key, c)
 	return c
 }
 
-// Item returns the order of array item i, creating it.
+// AddScalar appends key, whose value is a scalar: it has no order.
+func (o *KeyOrder) AddScalar(key string) { o.add(key, nil) }
+
+func (o *KeyOrder) add(key string, c *KeyOrder) {
+	o.keys = append(o.keys, key)
+	o.kids = append(o.kids, c)
+	if o.at == nil && len(o.keys) > manyKeys {
+		o.at = make(map[string]int, 2*len(o.keys))
+		for i, k := range o.keys {
+			if _, dup := o.at[k]; !dup {
+				o.at[k] = i
+			}
+		}
+	} else if _, dup := o.at[key]; o.at != nil && !dup {
+		o.at[key] = len(o.keys) - 1
+	}
+}
+
+// Item returns the order of array item i, whose value is an object or
+// array, creating it.
 func (o *KeyOrder) Item(i int) *KeyOrder {
-	if o.children == nil {
-		o.children = map[string]*KeyOrder{}
+	for len(o.items) <= i {
+		o.items = append(o.items, nil)
 	}
-	k := "#" + strconv.Itoa(i)
-	c, ok := o.children[k]
-	if !ok {
-		c = &KeyOrder{}
-		o.children[k] = c
+	if o.items[i] == nil {
+		o.items[i] = &KeyOrder{}
 	}
-	return c
+	return o.items[i]
 }
 
 // OrderOf reads the key order of a JSON document with a small scanner (a
@@ -103,7 +149,13 @@ func (s *scanner) value(o *KeyOrder, depth int) bool {
 				return false
 			}
 			s.pos++
-			if !s.value(o.Add(key), depth+1) || !s.comma('}') {
+			var child *KeyOrder
+			if s.container() {
+				child = o.Add(key)
+			} else {
+				o.AddScalar(key)
+			}
+			if !s.value(child, depth+1) || !s.comma('}') {
 				return false
 			}
 		}
@@ -115,7 +167,11 @@ func (s *scanner) value(o *KeyOrder, depth int) bool {
 				s.pos++
 				return true
 			}
-			if !s.value(o.Item(i), depth+1) || !s.comma(']') {
+			var child *KeyOrder
+			if s.container() {
+				child = o.Item(i)
+			}
+			if !s.value(child, depth+1) || !s.comma(']') {
 				return false
 			}
 		}
@@ -127,6 +183,12 @@ func (s *scanner) value(o *KeyOrder, depth int) bool {
 		s.pos++
 	}
 	return true
+}
+
+// container reports whether the next value is an object or an array.
+func (s *scanner) container() bool {
+	s.skipSpace()
+	return s.pos < len(s.data) && (s.data[s.pos] == '{' || s.data[s.pos] == '[')
 }
 
 // comma consumes a ',' or leaves the closing delimiter for the caller.
@@ -195,7 +257,7 @@ func appendOrdered(b []byte, v any, o *KeyOrder) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendOrdered(b, item, o.Child("#"+strconv.Itoa(i))); err != nil {
+			if b, err = appendOrdered(b, item, o.ItemAt(i)); err != nil {
 				return nil, err
 			}
 		}
@@ -217,7 +279,7 @@ func appendOrdered(b []byte, v any, o *KeyOrder) ([]byte, error) {
 func appendObject(b []byte, m map[string]any, o *KeyOrder) ([]byte, error) {
 	b = append(b, '{')
 	first := true
-	write := func(k string) error {
+	write := func(k string, ko *KeyOrder) error {
 		if !first {
 			b = append(b, ',')
 		}
@@ -225,15 +287,15 @@ func appendObject(b []byte, m map[string]any, o *KeyOrder) ([]byte, error) {
 		b = AppendJSONString(b, k)
 		b = append(b, ':')
 		var err error
-		b, err = appendOrdered(b, m[k], o.Child(k))
+		b, err = appendOrdered(b, m[k], ko)
 		return err
 	}
 	seen := 0
 	if o != nil {
-		for _, k := range o.keys {
-			if _, ok := m[k]; ok {
+		for i, k := range o.keys {
+			if _, ok := m[k]; ok && o.find(k) == i {
 				seen++
-				if err := write(k); err != nil {
+				if err := write(k, o.kids[i]); err != nil {
 					return nil, err
 				}
 			}
@@ -242,13 +304,13 @@ func appendObject(b []byte, m map[string]any, o *KeyOrder) ([]byte, error) {
 	if seen < len(m) {
 		rest := make([]string, 0, len(m)-seen)
 		for k := range m {
-			if o == nil || o.children[k] == nil {
+			if o.find(k) < 0 {
 				rest = append(rest, k)
 			}
 		}
 		slices.Sort(rest)
 		for _, k := range rest {
-			if err := write(k); err != nil {
+			if err := write(k, nil); err != nil {
 				return nil, err
 			}
 		}

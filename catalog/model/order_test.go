@@ -2,6 +2,8 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -51,7 +53,7 @@ func TestOrderOf_EscapesArraysAndBadInput(t *testing.T) {
 	if got := o.keys; len(got) != 3 || got[0] != `b"q` || got[1] != "a" || got[2] != "c" {
 		t.Fatalf("keys = %q", got)
 	}
-	if got := o.Child("a").Child("#0").keys; len(got) != 2 || got[0] != "z" {
+	if got := o.Child("a").ItemAt(0).keys; len(got) != 2 || got[0] != "z" {
 		t.Fatalf("array item keys = %q", got)
 	}
 	if got := o.Child("c").keys; len(got) != 1 || got[0] != "ké" {
@@ -59,5 +61,28 @@ func TestOrderOf_EscapesArraysAndBadInput(t *testing.T) {
 	}
 	if bad := OrderOf([]byte(`{"a": [1, {"b"`)); len(bad.keys) != 1 {
 		t.Fatalf("partial order = %q", bad.keys)
+	}
+}
+
+// An object with many keys keeps its order, finds each key's own order,
+// and sorts after them the keys it did not have.
+func TestMarshalOrdered_ManyKeys(t *testing.T) {
+	t.Parallel()
+	src, v := "{", map[string]any{}
+	for i := 20; i > 0; i-- {
+		if i < 20 {
+			src += ","
+		}
+		src += fmt.Sprintf(`"k%02d":{"z":1,"a":2}`, i)
+		v[fmt.Sprintf("k%02d", i)] = map[string]any{"a": 2.0, "z": 1.0}
+	}
+	src += "}"
+	v["added"] = "x"
+	got, err := MarshalOrdered(v, OrderOf([]byte(src)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSuffix(src, "}") + `,"added":"x"}`; string(got) != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }

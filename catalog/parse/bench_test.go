@@ -64,7 +64,7 @@ func BenchmarkYAML_Nodes(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			if _, ok := fastDocuments(data); !ok {
+			if _, ok := fastDocuments(data, &arena{}); !ok {
 				b.Fatal("fast path refused the file")
 			}
 		}

@@ -22,7 +22,11 @@ import (
 // line), which YAML forbids anywhere else at the start of a line, even
 // inside quoted scalars.
 func Each(file string, data []byte, fn func(Document) error) error {
-	return Map(file, data, func(d Document) Document { return d }, fn)
+	if len(data) > MaxFileSize {
+		return tooLarge(file, len(data))
+	}
+	// fn keeps the documents, nodes included: no reuse.
+	return mapDocuments(file, cutter(data), false, func(d Document) Document { return d }, fn)
 }
 
 // mapAhead is how many documents Map parses ahead of fn, at most.
@@ -31,25 +35,32 @@ const mapAhead = 256
 // Map is Each with the documents parsed, and each turned into a T by conv,
 // on GOMAXPROCS goroutines ahead of fn: a large file is read on every
 // core. fn still sees the results one at a time, in file order. conv must
-// be safe for concurrent use.
+// be safe for concurrent use, and must not keep the document's Node (or
+// anything in it) past its return: the nodes are reused.
 func Map[T any](file string, data []byte, conv func(Document) T, fn func(T) error) error {
 	if len(data) > MaxFileSize {
 		return tooLarge(file, len(data))
 	}
-	return mapDocuments(file, func() ([]byte, error) {
+	return mapDocuments(file, cutter(data), true, conv, fn)
+}
+
+// cutter returns the documents of data one chunk at a time, and io.EOF
+// after the last.
+func cutter(data []byte) func() ([]byte, error) {
+	return func() ([]byte, error) {
 		if len(data) == 0 {
 			return nil, io.EOF
 		}
 		chunk, rest := cutDocument(data)
 		data = rest
 		return chunk, nil
-	}, conv, fn)
+	}
 }
 
 // MapReader is Map for a file read from r as it is parsed: only the
 // documents being parsed are in memory, not the file.
 func MapReader[T any](file string, r io.Reader, conv func(Document) T, fn func(T) error) error {
-	return mapDocuments(file, readDocuments(file, r), conv, fn)
+	return mapDocuments(file, readDocuments(file, r), true, conv, fn)
 }
 
 func tooLarge(file string, size int) error {
@@ -58,7 +69,8 @@ func tooLarge(file string, size int) error {
 
 // mapDocuments is Map over the documents that next returns, one chunk of
 // text each, until io.EOF.
-func mapDocuments[T any](file string, next func() ([]byte, error), conv func(Document) T, fn func(T) error) error {
+// reuse reuses the nodes of each document once conv has returned.
+func mapDocuments[T any](file string, next func() ([]byte, error), reuse bool, conv func(Document) T, fn func(T) error) error {
 	stop := make(chan struct{})
 	order := make(chan *part[T], mapAhead)
 	jobs := make(chan *part[T])
@@ -68,7 +80,7 @@ func mapDocuments[T any](file string, next func() ([]byte, error), conv func(Doc
 		go func() {
 			defer workers.Done()
 			for p := range jobs {
-				p.read(file, conv)
+				p.read(file, reuse, conv)
 				close(p.done)
 			}
 		}()
@@ -142,12 +154,14 @@ type part[T any] struct {
 
 // read parses the chunk, moves its documents and problems to their place
 // in the file, and converts the documents.
-func (p *part[T]) read(file string, conv func(Document) T) {
-	docs, err := YAML(file, p.chunk)
+func (p *part[T]) read(file string, reuse bool, conv func(Document) T) {
+	nodes := &arena{reuse: reuse}
+	docs, err := yamlIn(file, p.chunk, nodes)
 	for _, d := range docs {
 		shiftDocument(&d, p.line)
 		p.out = append(p.out, conv(d))
 	}
+	nodes.release()
 	p.chunk = nil
 	ve, ok := err.(*errs.ValidationError)
 	if !ok {
@@ -225,14 +239,35 @@ func shiftDocument(d *Document, lines int) {
 		return
 	}
 	d.Line += lines
-	shiftNode(d.Node, lines, map[*yaml.Node]bool{})
+	var seen map[*yaml.Node]bool // only a document with aliases can share nodes
+	if hasAlias(d.Node, 0) {
+		seen = map[*yaml.Node]bool{}
+	}
+	shiftNode(d.Node, lines, seen)
+}
+
+func hasAlias(n *yaml.Node, depth int) bool {
+	if n == nil || depth > MaxDepth {
+		return n != nil
+	}
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 func shiftNode(n *yaml.Node, lines int, seen map[*yaml.Node]bool) {
 	if n == nil || seen[n] {
 		return
 	}
-	seen[n] = true
+	if seen != nil {
+		seen[n] = true
+	}
 	n.Line += lines
 	for _, c := range n.Content {
 		shiftNode(c, lines, seen)

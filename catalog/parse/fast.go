@@ -2,6 +2,7 @@ package parse
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -28,21 +29,61 @@ type fastParser struct {
 	lines []fastLine
 	i     int  // current line
 	fail  bool // the input is outside the fast path's subset
-	slab  []yaml.Node
+	nodes *arena
 }
 
-// node allocates a node from a slab: one allocation for many small nodes.
+// node allocates a node from the arena.
 func (p *fastParser) node(kind yaml.Kind, tag string, l fastLine, off int) *yaml.Node {
-	if len(p.slab) == cap(p.slab) {
-		p.slab = make([]yaml.Node, 0, 32)
+	n := p.nodes.node()
+	*n = yaml.Node{Kind: kind, Tag: tag, Line: l.num, Column: column(l.text, off)}
+	return n
+}
+
+// arena hands out nodes from slabs of slabSize: one allocation for many
+// small nodes. Once nothing refers to its nodes any more, release gives
+// the slabs to the next arena: two readings of 100,000 entities allocated
+// 1.9 GB of nodes, a fifth of all they allocated.
+type arena struct {
+	slabs []*[]yaml.Node
+	reuse bool // release keeps the slabs for other arenas
+}
+
+const slabSize = 64
+
+var slabs = sync.Pool{New: func() any { s := make([]yaml.Node, 0, slabSize); return &s }}
+
+func (a *arena) node() *yaml.Node {
+	if len(a.slabs) == 0 || len(*a.slabs[len(a.slabs)-1]) == slabSize {
+		s := slabs.Get().(*[]yaml.Node)
+		if !a.reuse {
+			s = &[]yaml.Node{}
+			*s = make([]yaml.Node, 0, slabSize)
+		}
+		a.slabs = append(a.slabs, s)
 	}
-	p.slab = append(p.slab, yaml.Node{Kind: kind, Tag: tag, Line: l.num, Column: column(l.text, off)})
-	return &p.slab[len(p.slab)-1]
+	s := a.slabs[len(a.slabs)-1]
+	*s = append(*s, yaml.Node{})
+	return &(*s)[len(*s)-1]
+}
+
+// release gives back the slabs of an arena made with reuse; its nodes
+// must not be used any more.
+func (a *arena) release() {
+	if a == nil || !a.reuse {
+		return
+	}
+	for _, s := range a.slabs {
+		clear(*s)
+		*s = (*s)[:0]
+		slabs.Put(s)
+	}
+	a.slabs = nil
 }
 
 // fastDocuments parses data into yaml.v3 document nodes, or reports false
-// when data is outside the subset. Empty documents are left out.
-func fastDocuments(data []byte) ([]*yaml.Node, bool) {
+// when data is outside the subset. Empty documents are left out. The
+// nodes come from nodes.
+func fastDocuments(data []byte, nodes *arena) ([]*yaml.Node, bool) {
 	if len(data) == 0 || data[len(data)-1] != '\n' || !printable(data) {
 		return nil, false
 	}
@@ -56,7 +97,7 @@ func fastDocuments(data []byte) ([]*yaml.Node, bool) {
 		if i < len(lines) && lines[i].text[0] != '-' {
 			return nil, false // a directive, or an explicit document end
 		}
-		if doc, ok := fastDocument(lines[start:i], docLine); !ok {
+		if doc, ok := fastDocument(lines[start:i], docLine, nodes); !ok {
 			return nil, false
 		} else if doc != nil {
 			docs = append(docs, doc)
@@ -113,9 +154,8 @@ func splitLines(s string) []fastLine {
 
 // fastDocument parses the lines of one document; a nil node means empty.
 // docLine is the line of its explicit "---", or 0.
-func fastDocument(lines []fastLine, docLine int) (*yaml.Node, bool) {
-	// About two nodes a line: a key and its value.
-	p := &fastParser{lines: lines, slab: make([]yaml.Node, 0, 2*len(lines)+16)}
+func fastDocument(lines []fastLine, docLine int, nodes *arena) (*yaml.Node, bool) {
+	p := &fastParser{lines: lines, nodes: nodes}
 	if !p.skipBlank() {
 		return nil, true
 	}
@@ -127,7 +167,8 @@ func fastDocument(lines []fastLine, docLine int) (*yaml.Node, bool) {
 	if p.fail || p.skipBlank() {
 		return nil, false
 	}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Line: first.num, Column: first.indent + 1, Content: []*yaml.Node{root}}
+	doc := nodes.node()
+	*doc = yaml.Node{Kind: yaml.DocumentNode, Line: first.num, Column: first.indent + 1, Content: []*yaml.Node{root}}
 	if docLine != 0 {
 		doc.Line, doc.Column = docLine, 1
 	}

@@ -55,7 +55,7 @@ func sameNodes(a, b *yaml.Node, path string) error {
 // checkFast fails when the fast path answers differently from yaml.v3.
 func checkFast(t *testing.T, data []byte) (used bool) {
 	t.Helper()
-	fast, ok := fastDocuments(data)
+	fast, ok := fastDocuments(data, &arena{})
 	if !ok {
 		return false
 	}

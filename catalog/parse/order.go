@@ -25,12 +25,24 @@ func nodeOrder(n *yaml.Node, o *model.KeyOrder, depth int) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value != "<<" {
-				nodeOrder(resolve(n.Content[i+1]), o.Add(k.Value), depth+1)
+				if v := resolve(n.Content[i+1]); container(v) {
+					nodeOrder(v, o.Add(k.Value), depth+1)
+				} else {
+					o.AddScalar(k.Value)
+				}
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			nodeOrder(resolve(c), o.Item(i), depth+1)
+			if v := resolve(c); container(v) {
+				nodeOrder(v, o.Item(i), depth+1)
+			}
 		}
 	}
+}
+
+// container reports whether n is a mapping or a sequence, which have an
+// order of their own.
+func container(n *yaml.Node) bool {
+	return n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode
 }

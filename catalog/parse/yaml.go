@@ -46,6 +46,11 @@ type Document struct {
 // documents along with an *errs.ValidationError, which matches errs.ErrInput
 // and names file:line:col for each problem. A syntax error stops the reading.
 func YAML(file string, data []byte) ([]Document, error) {
+	return yamlIn(file, data, &arena{})
+}
+
+// yamlIn is YAML with the fast path's nodes from nodes.
+func yamlIn(file string, data []byte, nodes *arena) ([]Document, error) {
 	if len(data) > MaxFileSize {
 		return nil, errs.Input("%s: file is %d bytes, more than the limit of %d", file, len(data), MaxFileSize)
 	}
@@ -53,8 +58,8 @@ func YAML(file string, data []byte) ([]Document, error) {
 		docs     []Document
 		problems []errs.FieldError
 	)
-	nodes, syntax := readNodes(file, data)
-	for _, n := range nodes {
+	roots, syntax := readNodes(file, data, nodes)
+	for _, n := range roots {
 		doc, ok, err := document(file, n)
 		if err != nil {
 			problems = append(problems, fieldError(file, err))
@@ -75,8 +80,8 @@ func YAML(file string, data []byte) ([]Document, error) {
 
 // readNodes parses the documents of a file, with the fast path when it can,
 // and returns the nodes read before a syntax error along with the error.
-func readNodes(file string, data []byte) ([]*yaml.Node, *errs.FieldError) {
-	if nodes, ok := fastDocuments(data); ok {
+func readNodes(file string, data []byte, nodes *arena) ([]*yaml.Node, *errs.FieldError) {
+	if nodes, ok := fastDocuments(data, nodes); ok {
 		return nodes, nil
 	}
 	return slowNodes(file, data)

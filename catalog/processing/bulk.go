@@ -74,7 +74,8 @@ func (b *bulk) prepare(c *store.Deferred) {
 				in.Relations = append(in.Relations, model.Relation{Type: rel.Type, TargetRef: rel.Target})
 			}
 		}
-		if f, err := b.e.stitch(in); err == nil {
+		// The processed entity is o's, encoded as r.Processed.
+		if f, err := b.e.stitchEntity(in, o.entity); err == nil {
 			p.Final = &f.Final
 			b.rows.Store(in.EntityID, f.Rows)
 		}

@@ -135,6 +135,12 @@ func (e *Engine) stitch(in store.StitchInput) (Stitched, error) {
 	if err := json.Unmarshal(in.Processed, &ent); err != nil {
 		return Stitched{}, err
 	}
+	return e.stitchEntity(in, ent)
+}
+
+// stitchEntity is stitch, with in.Processed already decoded into ent,
+// which it changes.
+func (e *Engine) stitchEntity(in store.StitchInput, ent model.Entity) (Stitched, error) {
 	rels := model.SortRelations(in.Relations)
 	relList := make([]any, len(rels))
 	var owners []string
