@@ -289,6 +289,7 @@ func (e *Engine) write(ctx context.Context, b *batch) (int, error) {
 		restitchAfter = restitchHold
 		e.holding.Store(true)
 	}
+	large := childCount(b.results) >= largeBatch // WriteResults lets go of them
 	conflicts, err := e.store.WriteResults(ctx, b.results, restitchAfter)
 	memtrim.Trim()
 	if err != nil {
@@ -296,7 +297,7 @@ func (e *Engine) write(ctx context.Context, b *batch) (int, error) {
 		return 0, err
 	}
 	count := len(b.claimed)
-	if childCount(b.results) >= largeBatch {
+	if large {
 		b.results, b.claimed = nil, nil // let the GC have them
 		debug.FreeOSMemory()
 	}

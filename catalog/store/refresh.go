@@ -202,18 +202,22 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 			want[d.Ref] = d.Hash
 		}
 	}
+	items = nil // want holds what is needed of them
 	// The children are read again (bodies parses the location's files) on
-	// one goroutine while the last chunk is written on this one.
-	chunks := make(chan []Deferred)
+	// one goroutine, a part of maxIn at a time, while the part before is
+	// written on this one. A transaction takes childTx of them, part by
+	// part: only the part being written and the next hold their bodies,
+	// and the finals of the transaction wait for its commit.
+	parts := make(chan []Deferred)
 	stop := make(chan struct{})
 	var missing int
 	go func() {
-		defer close(chunks)
-		var chunk []Deferred
+		defer close(parts)
+		var part []Deferred
 		send := func() bool {
 			select {
-			case chunks <- chunk:
-				chunk = nil
+			case parts <- part:
+				part = nil
 				return true
 			case <-stop:
 				return false
@@ -224,36 +228,47 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 				continue
 			}
 			delete(want, d.Ref) // the first of a ref wins, as in uniqueDeferred
-			if chunk = append(chunk, d); len(chunk) == childTx && !send() {
+			if part = append(part, d); len(part) == maxIn && !send() {
 				return
 			}
 		}
-		if len(chunk) > 0 && !send() {
+		if len(part) > 0 && !send() {
 			return
 		}
 		missing = len(want)
 	}()
 	defer func() {
 		close(stop)
-		for range chunks { // let the reader end before returning
+		for range parts { // let the reader end before returning
 		}
 	}()
-	for chunk := range chunks {
+	for part := range parts {
 		var finals []Final
 		var seqs []int64
 		err := s.InTx(ctx, func(tx *Store) error {
-			up, err := tx.upsertDeferred(ctx, chunk, now)
-			if err != nil {
-				return err
+			for n := 0; ; {
+				up, err := tx.upsertDeferred(ctx, part, now)
+				if err != nil {
+					return err
+				}
+				accepted = append(accepted, up.accepted...)
+				conflicts = append(conflicts, up.conflicts...)
+				if err := tx.addReferences(ctx, sourceRef, up.accepted); err != nil {
+					return err
+				}
+				got, err := tx.writePrepared(ctx, up, restitchAfter)
+				if err != nil {
+					return err
+				}
+				finals, seqs = append(finals, up.finals...), append(seqs, got...)
+				if n += len(part); n >= childTx {
+					return nil
+				}
+				var ok bool
+				if part, ok = <-parts; !ok {
+					return nil
+				}
 			}
-			accepted = append(accepted, up.accepted...)
-			conflicts = append(conflicts, up.conflicts...)
-			if err := tx.addReferences(ctx, sourceRef, up.accepted); err != nil {
-				return err
-			}
-			finals = up.finals
-			seqs, err = tx.writePrepared(ctx, up, restitchAfter)
-			return err
 		})
 		memtrim.Trim()
 		if err != nil {

@@ -58,11 +58,16 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 	// A location with many children writes them first, a transaction at
 	// a time; the batch's transaction then only prunes its references.
 	written := map[int][]string{}
-	for i, r := range results {
+	for i := range results {
+		r := &results[i]
 		if r.Processed == nil || !r.ChildrenOK || (len(r.Children) <= childTx && r.Bodies == nil) {
 			continue
 		}
-		accepted, c, err := s.writeChildren(ctx, r.Ref, r.Children, r.Bodies, r.Written, restitchAfter)
+		// The refs and hashes of 100,000 children go once writeChildren
+		// has what it needs of them.
+		items := r.Children
+		r.Children = nil
+		accepted, c, err := s.writeChildren(ctx, r.Ref, items, r.Bodies, r.Written, restitchAfter)
 		if err != nil {
 			return nil, err
 		}
