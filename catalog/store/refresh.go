@@ -246,6 +246,9 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 		var finals []Final
 		var seqs []int64
 		err := s.InTx(ctx, func(tx *Store) error {
+			// Marked once for the transaction: its parts name the same
+			// groups and systems again and again.
+			var restitch []string
 			for n := 0; ; {
 				up, err := tx.upsertDeferred(ctx, part, now)
 				if err != nil {
@@ -256,17 +259,17 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 				if err := tx.addReferences(ctx, sourceRef, up.accepted); err != nil {
 					return err
 				}
-				got, err := tx.writePrepared(ctx, up, restitchAfter)
+				got, more, err := tx.writePrepared(ctx, up)
 				if err != nil {
 					return err
 				}
-				finals, seqs = append(finals, up.finals...), append(seqs, got...)
-				if n += len(part); n >= childTx {
-					return nil
-				}
+				finals, seqs, restitch = append(finals, up.finals...), append(seqs, got...), append(restitch, more...)
 				var ok bool
-				if part, ok = <-parts; !ok {
-					return nil
+				if n += len(part); n < childTx {
+					part, ok = <-parts
+				}
+				if !ok {
+					return tx.markStitchBy(ctx, restitch, time.Now().Add(restitchAfter))
 				}
 			}
 		})

@@ -131,10 +131,11 @@ func (s *Store) WriteResults(ctx context.Context, results []Result, restitchAfte
 			if err := tx.replaceReferences(ctx, "", r.Ref, up.accepted); err != nil {
 				return err
 			}
-			got, err := tx.writePrepared(ctx, up, restitchAfter)
+			got, restitch, err := tx.writePrepared(ctx, up)
 			if err != nil {
 				return err
 			}
+			related = append(related, restitch...)
 			if len(up.finals) > 0 && r.Written != nil {
 				finals, fn := up.finals, r.Written
 				publish = append(publish, func() { fn(finals, got) })
@@ -197,31 +198,27 @@ func ownRelations(r Result) string {
 }
 
 // writePrepared stores the relations, awaited refs and finals of the rows
-// that upsertDeferred inserted already processed, and marks the entities
-// at the other ends of their relations for stitching restitchAfter from
-// now. A row inserted stitched (Prepared.Final) that relations stored
-// before it already name, such as a component that an earlier one depends
-// on, is marked too: its final has only its own relations. It returns the
-// change numbers of the finals, in order.
-func (s *Store) writePrepared(ctx context.Context, up upserted, restitchAfter time.Duration) ([]int64, error) {
+// that upsertDeferred inserted already processed. It returns the change
+// numbers of the finals, in order, and the refs to stitch again: those at
+// the other ends of the rows' relations, and the rows inserted stitched
+// (Prepared.Final) that relations stored before them already name, such
+// as a component that an earlier one depends on, since their finals have
+// only their own relations.
+func (s *Store) writePrepared(ctx context.Context, up upserted) (seqs []int64, restitch []string, err error) {
 	if len(up.prepared) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	now := time.Now()
 	related, err := s.insertRelations(ctx, up.prepared)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ids := make([]string, len(up.prepared))
-	for i, r := range up.prepared {
-		ids[i] = r.EntityID
+	// The rows are new: they have no awaited refs to replace.
+	if err := s.addAwaited(ctx, up.prepared, now); err != nil {
+		return nil, nil, err
 	}
-	if err := s.replaceAwaited(ctx, ids, up.prepared, now); err != nil {
-		return nil, err
-	}
-	seqs, err := s.insertFinals(ctx, up.finals, now)
-	if err != nil {
-		return nil, err
+	if seqs, err = s.insertFinals(ctx, up.finals, now); err != nil {
+		return nil, nil, err
 	}
 	refs := make([]string, len(up.finals))
 	for i, f := range up.finals {
@@ -229,9 +226,9 @@ func (s *Store) writePrepared(ctx context.Context, up upserted, restitchAfter ti
 	}
 	named, err := s.namedBy(ctx, refs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return seqs, s.markStitchBy(ctx, append(related, named...), now.Add(restitchAfter))
+	return seqs, append(related, named...), nil
 }
 
 // namedBy returns those of refs that a stored relation has as its source:
@@ -248,6 +245,17 @@ func (s *Store) namedBy(ctx context.Context, refs []string) ([]string, error) {
 }
 
 func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Result, now time.Time) error {
+	if err := inLists(ids, func(chunk []string) error {
+		return translate(s.q(ctx).Exec("DELETE FROM awaited_refs WHERE entity_id IN ?", chunk).Error)
+	}); err != nil {
+		return err
+	}
+	return s.addAwaited(ctx, results, now)
+}
+
+// addAwaited records the awaited refs of results, and makes due now those
+// whose awaited ref appeared meanwhile.
+func (s *Store) addAwaited(ctx context.Context, results []Result, now time.Time) error {
 	var rows [][]any
 	var waiting []string
 	for _, r := range results {
@@ -258,11 +266,6 @@ func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Resu
 		for _, ref := range r.Awaited {
 			rows = append(rows, []any{r.EntityID, ref})
 		}
-	}
-	if err := inLists(ids, func(chunk []string) error {
-		return translate(s.q(ctx).Exec("DELETE FROM awaited_refs WHERE entity_id IN ?", chunk).Error)
-	}); err != nil {
-		return err
 	}
 	if err := s.insertRows(ctx, "INSERT INTO awaited_refs (entity_id, target_entity_ref)", 2, rows); err != nil {
 		return err

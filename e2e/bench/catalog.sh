@@ -66,7 +66,18 @@ ingest_s=$(printf "%.3f" "$(echo "$(now) - $t0" | bc -l)")
 # time, it hardly moves when other work shares the machine.
 ingest_cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$pid/stat")
 ingest_peak_kb=$(awk '/VmHWM/{print $2}' "/proc/$pid/status")
-sleep 2 # let the last stitches and the WAL checkpoint finish
+# Entities that others' relations name are stitched again once the flow
+# ends (restitchHold); wait for that and the WAL checkpoint, until the
+# server uses less than a tenth of a core for a second (SETTLE_TIMEOUT s
+# at most), so the load tests measure a settled catalog.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+while :; do
+  before=$(cpu_ticks); sleep 1
+  (($(cpu_ticks) - before < hz / 10)) && break
+  (($(echo "$(now) - $t0 > $ingest_s + ${SETTLE_TIMEOUT:-120}" | bc -l))) && break
+done
+settled_s=$(printf "%.3f" "$(echo "$(now) - $t0 - 1" | bc -l)")
 
 name=$(curl -s "$B/api/catalog/entities/by-query?limit=1&filter=kind=component&orderField=metadata.name,asc&fields=metadata.name" |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items[0].metadata.name))')
@@ -75,7 +86,7 @@ declare -A URLS=(
   [by_name]="$B/api/catalog/entities/by-name/component/default/$name"
   [facets]="$B/api/catalog/entity-facets?facet=spec.lifecycle"
 )
-results="{\"n\":$N,\"memory_limit\":\"${MEMORY_LIMIT:-}\",\"cache_size\":\"${CACHE_SIZE:-}\",\"ingest_s\":$ingest_s,\"ingest_cpu_s\":$ingest_cpu_s,\"ingest_peak_rss_kb\":$ingest_peak_kb"
+results="{\"n\":$N,\"memory_limit\":\"${MEMORY_LIMIT:-}\",\"cache_size\":\"${CACHE_SIZE:-}\",\"ingest_s\":$ingest_s,\"ingest_cpu_s\":$ingest_cpu_s,\"ingest_peak_rss_kb\":$ingest_peak_kb,\"settled_s\":$settled_s"
 for ep in by_query by_name facets; do
   wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "${URLS[$ep]}" >/dev/null
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency "${URLS[$ep]}" >"$RUN/wrk-$ep.txt"

@@ -10,6 +10,7 @@ const rows = [['', 'Stackyard', 'peer', 'ratio']];
 rows.push(['ingestion (entities/s)', f(n / sy.ingest_s, 0), f(peer && peer.ingest_entities_per_s, 0),
   ratio(n / sy.ingest_s, peer && peer.ingest_entities_per_s)]);
 rows.push(['ingestion (s)', f(sy.ingest_s), f(peer && peer.ingest_s), '']);
+if (sy.settled_s) rows.push(['settled: restitches done (s)', f(sy.settled_s), '-', '']);
 rows.push(['ingestion CPU (s), peak RSS (MiB)', `${f(sy.ingest_cpu_s)}, ${f(sy.ingest_peak_rss_kb / 1024, 0)}`, '-', '']);
 for (const ep of ['by_query', 'by_name', 'facets']) {
   rows.push([`${ep} req/s`, f(sy[ep].rps, 0), f(peer && peer[`${ep}_rps`], 0), ratio(sy[ep].rps, peer && peer[`${ep}_rps`])]);
