@@ -188,7 +188,8 @@ const childTx = 2500
 // order of items, which then carry only ref and hash; it may yield more
 // (duplicates, conflicts), and only what items name is written. written,
 // when not nil, is told of the finals of children stored stitched
-// (Prepared.Final) once their transaction committed.
+// (Prepared.Final) once their transaction committed, in order, and before
+// writeChildren returns.
 func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Deferred, bodies iter.Seq[Deferred], written func([]Final, []int64), restitchAfter time.Duration) (accepted, conflicts []string, err error) {
 	now := time.Now()
 	if bodies == nil {
@@ -242,6 +243,21 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 		for range parts { // let the reader end before returning
 		}
 	}()
+	// The finals of a transaction are handed to written on a goroutine of
+	// their own, in order, while the next transaction is written: the
+	// in-memory index took 1.9 s of the 15 s that 100,000 children took.
+	publish := make(chan func(), 1)
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for fn := range publish {
+			fn()
+		}
+	}()
+	defer func() {
+		close(publish)
+		<-published
+	}()
 	for part := range parts {
 		var finals []Final
 		var seqs []int64
@@ -278,7 +294,7 @@ func (s *Store) writeChildren(ctx context.Context, sourceRef string, items []Def
 			return nil, nil, err
 		}
 		if written != nil && len(finals) > 0 {
-			written(finals, seqs)
+			publish <- func() { written(finals, seqs) }
 		}
 	}
 	if missing > 0 {
