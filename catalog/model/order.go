@@ -242,6 +242,20 @@ func MarshalOrdered(v any, o *KeyOrder) ([]byte, error) {
 	return out, nil
 }
 
+// WithOrdered encodes v as MarshalOrdered does into a reused buffer and
+// hands it to fn, which must not keep it.
+func WithOrdered(v any, o *KeyOrder, fn func([]byte)) error {
+	bp := buffers.Get().(*[]byte)
+	b, err := appendOrdered((*bp)[:0], v, o)
+	if err != nil {
+		return err
+	}
+	fn(b)
+	*bp = b[:0]
+	buffers.Put(bp)
+	return nil
+}
+
 var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func appendOrdered(b []byte, v any, o *KeyOrder) ([]byte, error) {

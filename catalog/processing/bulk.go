@@ -44,12 +44,13 @@ func (e *Engine) newBulk(ctx context.Context, o *outcome) *bulk {
 	return &bulk{e: e, ctx: ctx, children: o.fresh, others: map[string]bool{}}
 }
 
-// prepare processes c if it is new, and sets c.Prepared.
-func (b *bulk) prepare(c *store.Deferred) {
+// prepare processes c if it is new, and sets c.Prepared; ent is c.Entity
+// decoded, which it changes.
+func (b *bulk) prepare(c *store.Deferred, ent model.Entity) {
 	if !b.children[c.Ref] || strings.HasPrefix(c.Ref, "location:") {
 		return
 	}
-	o := b.e.process(b.ctx, store.Claimed{EntityRef: c.Ref, Unprocessed: c.Entity}, false)
+	o := b.e.processDecoded(b.ctx, store.Claimed{EntityRef: c.Ref, Unprocessed: c.Entity}, ent, false)
 	if !o.fatal() {
 		for _, r := range o.relations {
 			if r.Type != "ownedBy" {

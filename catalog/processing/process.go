@@ -76,12 +76,19 @@ func (e *Engine) processOne(ctx context.Context, c store.Claimed) *outcome {
 // process is processOne; keepBodies keeps every child's JSON in
 // outcome.children, for a caller that reads them there.
 func (e *Engine) process(ctx context.Context, c store.Claimed, keepBodies bool) *outcome {
-	o := &outcome{claimed: c, keepBodies: keepBodies}
 	var ent model.Entity
 	if err := json.Unmarshal(c.Unprocessed, &ent); err != nil {
+		o := &outcome{claimed: c, keepBodies: keepBodies}
 		o.problems = append(o.problems, Problem{Name: "InputError", Message: "stored entity is not JSON: " + err.Error(), Fatal: true})
 		return o
 	}
+	return e.processDecoded(ctx, c, ent, keepBodies)
+}
+
+// processDecoded is process with c.Unprocessed decoded into ent, which it
+// changes.
+func (e *Engine) processDecoded(ctx context.Context, c store.Claimed, ent model.Entity, keepBodies bool) *outcome {
+	o := &outcome{claimed: c, keepBodies: keepBodies}
 	o.entity = ent
 	o.order = model.OrderOf(c.Unprocessed)
 	if fe := e.validate(c.Unprocessed, ent); len(fe) > 0 {
@@ -233,9 +240,9 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 // eachChild turns the documents of one file into children, on every core
 // (parse.Map), and hands each to fn in file order with the problem that
 // kept it from being one, if any. prep, when not nil, is called on each
-// child there too. A file whose bytes were let go (dropFiles) is read
+// child there too, with the entity its JSON encodes. A file whose bytes were let go (dropFiles) is read
 // again from its reader as it is parsed.
-func (e *Engine) eachChild(ctx context.Context, r readFiles, f File, prep func(*store.Deferred), fn func(store.Deferred, *Problem) error) error {
+func (e *Engine) eachChild(ctx context.Context, r readFiles, f File, prep func(*store.Deferred, model.Entity), fn func(store.Deferred, *Problem) error) error {
 	key := model.LocationRef(r.typ, f.Target)
 	type made struct {
 		child   store.Deferred
@@ -244,7 +251,7 @@ func (e *Engine) eachChild(ctx context.Context, r readFiles, f File, prep func(*
 	conv := func(d parse.Document) made {
 		c, p := e.child(d.Entity, d.KeyOrder(), key, r.origin, r.typ, f.Target)
 		if p == nil && prep != nil {
-			prep(&c)
+			prep(&c, d.Entity) // as child left it: what c.Entity encodes
 		}
 		return made{c, p}
 	}

@@ -164,13 +164,12 @@ func (e *Engine) stitchEntity(in store.StitchInput, ent model.Entity) (Stitched,
 	md["uid"] = in.EntityID
 	delete(md, "etag")
 	order := model.OrderOf(in.Processed)
-	body, err := model.MarshalOrdered(ent, order)
-	if err != nil {
+	var hash string
+	if err := model.WithOrdered(ent, order, func(b []byte) { hash = hashOf(b) }); err != nil {
 		return Stitched{}, err
 	}
-	hash := hashOf(body)
 	md["etag"] = hash
-	body, err = model.MarshalOrdered(ent, order)
+	body, err := model.MarshalOrdered(ent, order)
 	if err != nil {
 		return Stitched{}, err
 	}
