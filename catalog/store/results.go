@@ -234,10 +234,16 @@ func (s *Store) writePrepared(ctx context.Context, up upserted) (seqs []int64, r
 // namedBy returns those of refs that a stored relation has as its source:
 // the reverse half of another entity's relation.
 func (s *Store) namedBy(ctx context.Context, refs []string) ([]string, error) {
+	return s.sourcesWhere(ctx, "source_entity_ref", refs)
+}
+
+// sourcesWhere returns the distinct sources of the relations whose column
+// holds one of values.
+func (s *Store) sourcesWhere(ctx context.Context, column string, values []string) ([]string, error) {
 	var out []string
-	err := inLists(refs, func(chunk []string) error {
+	err := inLists(values, func(chunk []string) error {
 		var got []string
-		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref FROM relations WHERE source_entity_ref IN ?", chunk).Scan(&got).Error
+		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref FROM relations WHERE "+column+" IN ?", chunk).Scan(&got).Error
 		out = append(out, got...)
 		return translate(err)
 	})
@@ -296,14 +302,7 @@ FROM v WHERE refresh_state.entity_id = v.id`)
 // relationSources returns the sources of every relation the given
 // entities originated, so both ends are re-stitched when they change.
 func (s *Store) relationSources(ctx context.Context, entityIDs []string) ([]string, error) {
-	var out []string
-	err := inLists(entityIDs, func(chunk []string) error {
-		var refs []string
-		err := s.q(ctx).Raw("SELECT DISTINCT source_entity_ref FROM relations WHERE originating_entity_id IN ?", chunk).Scan(&refs).Error
-		out = append(out, refs...)
-		return translate(err)
-	})
-	return out, err
+	return s.sourcesWhere(ctx, "originating_entity_id", entityIDs)
 }
 
 // markStitch schedules refs for stitching now. Setting the time also
