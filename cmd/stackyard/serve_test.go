@@ -12,7 +12,7 @@ import (
 
 // server.memoryLimit becomes the runtime's soft memory limit, unless
 // GOMEMLIMIT set one; unset, the limit follows the live heap, at least
-// 200 MiB.
+// 160 MiB.
 func TestApplyMemoryLimit(t *testing.T) {
 	prev := debug.SetMemoryLimit(-1)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -43,7 +43,7 @@ type Server struct {
 	// heap and its overhead): the GC runs more often as it nears it. SQLite's
 	// page cache and the binary come on top. Unset, the limit follows the
 	// live heap (internal/memlimit: 1.5 times what is live, at least
-	// 200 MiB). The GOMEMLIMIT environment variable, when set, wins.
+	// 160 MiB). The GOMEMLIMIT environment variable, when set, wins.
 	MemoryLimit ByteSize `yaml:"memoryLimit"`
 }
 
