@@ -373,7 +373,6 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out
 		i, ok := have[d.Ref]
 		switch {
 		case !ok:
-			id := NewEntityID()
 			fresh = append(fresh, d.Ref)
 			if p := d.Prepared; p != nil && p.Result.Processed != nil {
 				r := p.Result
@@ -381,9 +380,9 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out
 				// stitched, and processed again when its interval has
 				// passed.
 				if r.EntityID == "" {
-					r.EntityID = id
+					r.EntityID = NewEntityID()
 				}
-				id = r.EntityID
+				id := r.EntityID
 				var stitchAt any = ms
 				if p.Final != nil {
 					out.finals = append(out.finals, *p.Final)
@@ -394,6 +393,7 @@ func (s *Store) upsertChunk(ctx context.Context, items []Deferred, ms int64, out
 				out.prepared = append(out.prepared, r)
 				break
 			}
+			id := NewEntityID()
 			inserts = append(inserts, []any{id, d.Ref, string(d.Entity), d.Hash, d.LocationKey, ms})
 			queued = append(queued, []any{id, d.Ref, ms})
 		case rows[i].LocationKey != nil && *rows[i].LocationKey != "" && *rows[i].LocationKey != d.LocationKey:

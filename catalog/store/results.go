@@ -250,6 +250,9 @@ func (s *Store) sourcesWhere(ctx context.Context, column string, values []string
 	return out, err
 }
 
+// replaceAwaited replaces the awaited refs of the processed entities ids
+// with those of their results; a failed result keeps what its last good
+// processing awaited, as it keeps its relations.
 func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Result, now time.Time) error {
 	if err := inLists(ids, func(chunk []string) error {
 		return translate(s.q(ctx).Exec("DELETE FROM awaited_refs WHERE entity_id IN ?", chunk).Error)
@@ -259,8 +262,12 @@ func (s *Store) replaceAwaited(ctx context.Context, ids []string, results []Resu
 	return s.addAwaited(ctx, results, now)
 }
 
-// addAwaited records the awaited refs of results, and makes due now those
-// whose awaited ref appeared meanwhile.
+// addAwaited records the awaited refs of results.
+//
+// The refs were looked up before this transaction took the write lock. One
+// that appeared since, written by the batch before or by another replica,
+// will not wake the entity (upsertChunk wakes only what it finds awaiting
+// at the time), so that entity is made due again now.
 func (s *Store) addAwaited(ctx context.Context, results []Result, now time.Time) error {
 	var rows [][]any
 	var waiting []string
