@@ -54,10 +54,12 @@ var slabs = sync.Pool{New: func() any { s := make([]yaml.Node, 0, slabSize); ret
 
 func (a *arena) node() *yaml.Node {
 	if len(a.slabs) == 0 || len(*a.slabs[len(a.slabs)-1]) == slabSize {
-		s := slabs.Get().(*[]yaml.Node)
-		if !a.reuse {
-			s = &[]yaml.Node{}
-			*s = make([]yaml.Node, 0, slabSize)
+		var s *[]yaml.Node
+		if a.reuse {
+			s = slabs.Get().(*[]yaml.Node)
+		} else {
+			b := make([]yaml.Node, 0, slabSize)
+			s = &b
 		}
 		a.slabs = append(a.slabs, s)
 	}

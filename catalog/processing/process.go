@@ -240,8 +240,8 @@ func (e *Engine) readTarget(ctx context.Context, o *outcome, typ, target, origin
 // eachChild turns the documents of one file into children, on every core
 // (parse.Map), and hands each to fn in file order with the problem that
 // kept it from being one, if any. prep, when not nil, is called on each
-// child there too, with the entity its JSON encodes. A file whose bytes were let go (dropFiles) is read
-// again from its reader as it is parsed.
+// child there too, with the entity its JSON encodes. A file whose bytes
+// were let go (dropFiles) is read again from its reader as it is parsed.
 func (e *Engine) eachChild(ctx context.Context, r readFiles, f File, prep func(*store.Deferred, model.Entity), fn func(store.Deferred, *Problem) error) error {
 	key := model.LocationRef(r.typ, f.Target)
 	type made struct {
