@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -36,10 +37,24 @@ type poolTx struct {
 	db *sql.DB
 }
 
+// poolPrepareWait is how long a transaction waits for a free connection
+// to prepare a statement on the pool.
+const poolPrepareWait = 50 * time.Millisecond
+
 // PrepareContext prepares query on the pool, not on the transaction:
-// gorm keeps it, and the transaction runs it through StmtContext.
+// gorm keeps it, and the transaction runs it through StmtContext. That
+// takes another connection; when none is free at once (every other one
+// may be held by a transaction waiting for this one's lock: SQLite's
+// writers wait for each other holding their connections), the
+// transaction prepares it for itself, as before.
 func (t *poolTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	return t.db.PrepareContext(ctx, query)
+	wait, cancel := context.WithTimeout(ctx, poolPrepareWait)
+	defer cancel()
+	stmt, err := t.db.PrepareContext(wait, query)
+	if err != nil && wait.Err() != nil && ctx.Err() == nil {
+		return t.Tx.PrepareContext(ctx, query)
+	}
+	return stmt, err
 }
 
 // usePool puts pool under the statement cache of g, which Open made with

@@ -1,9 +1,11 @@
 package db_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -38,5 +40,32 @@ func TestOpen_StatementsOutliveTheirTransaction(t *testing.T) {
 	var seq int64
 	if err := g.Raw("SELECT seq FROM catalog_seq WHERE id = 1").Scan(&seq).Error; err != nil || seq != 3 {
 		t.Fatalf("seq = %d, %v; want 3", seq, err)
+	}
+}
+
+// A transaction whose statement is new prepares it itself when every other
+// connection is taken, rather than wait for one: the others may belong to
+// transactions waiting for its lock.
+func TestOpen_TransactionPreparesWithEveryConnectionTaken(t *testing.T) {
+	g := dbtest.Open(t)
+	sqlDB, err := g.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for range sqlDB.Stats().MaxOpenConnections - 1 {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	start := time.Now()
+	err = g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return tx.Exec("UPDATE catalog_seq SET seq = seq + ? WHERE id = ? AND seq >= 0", 1, 1).Error
+	})
+	if err != nil {
+		t.Fatalf("transaction with every other connection taken: %v (after %s)", err, time.Since(start))
 	}
 }
