@@ -105,7 +105,9 @@ func (p *fastParser) flowSequence(s string, col int, l fastLine) *yaml.Node {
 		t := strings.TrimLeft(item, " ")
 		lead := len(item) - len(t)
 		t = strings.TrimRight(t, " ")
-		if t == "" || strings.ContainsAny(t, "[]{}#") || strings.Contains(t, ": ") || t[len(t)-1] == ':' ||
+		// In a flow, '?' ends a plain scalar (yaml.v3 then wants ',' or
+		// ']'): such items are left to yaml.v3, quoted or not.
+		if t == "" || strings.ContainsAny(t, "[]{}#?") || strings.Contains(t, ": ") || t[len(t)-1] == ':' ||
 			(t[0] != '"' && t[0] != '\'' && strings.ContainsAny(t, "\"'")) {
 			p.fail = true
 			return nil
