@@ -43,10 +43,11 @@ const poolPrepareWait = 50 * time.Millisecond
 
 // PrepareContext prepares query on the pool, not on the transaction:
 // gorm keeps it, and the transaction runs it through StmtContext. That
-// takes another connection; when none is free at once (every other one
-// may be held by a transaction waiting for this one's lock: SQLite's
-// writers wait for each other holding their connections), the
-// transaction prepares it for itself, as before.
+// takes another connection; when none is free within poolPrepareWait
+// (every other one may be held by a transaction waiting for this one's
+// lock: SQLite's writers wait for each other holding their connections),
+// the transaction prepares it for itself, as before, and gorm keeps that
+// one until its cache drops it.
 func (t *poolTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
 	wait, cancel := context.WithTimeout(ctx, poolPrepareWait)
 	defer cancel()
