@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/stackyard/stackyard/catalog/model"
@@ -85,7 +84,7 @@ func (t *Template) pageOrder(i int) *model.KeyOrder {
 	if _, single := t.Entity.Spec()["parameters"].(map[string]any); single {
 		return params
 	}
-	return params.Child("#" + strconv.Itoa(i))
+	return params.ItemAt(i)
 }
 
 // Steps returns the normalised, unrendered steps: a missing id becomes
