@@ -229,17 +229,11 @@ func (s *scanner) str() (string, bool) {
 // MarshalOrdered encodes v as JSON with object keys in o's order; keys o
 // does not know follow, sorted. Strings are not HTML-escaped.
 func MarshalOrdered(v any, o *KeyOrder) ([]byte, error) {
-	bp := buffers.Get().(*[]byte)
-	b, err := appendOrdered((*bp)[:0], v, o)
-	if err != nil {
-		return nil, err
-	}
+	var out []byte
 	// An exact-size copy: the catalog index keeps these bytes for every
 	// entity, and append's spare capacity would double its memory.
-	out := bytes.Clone(b)
-	*bp = b[:0]
-	buffers.Put(bp)
-	return out, nil
+	err := WithOrdered(v, o, func(b []byte) { out = bytes.Clone(b) })
+	return out, err
 }
 
 // WithOrdered encodes v as MarshalOrdered does into a reused buffer and
